@@ -1,0 +1,99 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import type { BlobStore } from '../core/ports/blob-store.port.ts';
+import type { Clock } from '../core/ports/clock.port.ts';
+import type { IdGenerator } from '../core/ports/id-generator.port.ts';
+import type { ImageCatalog } from '../core/ports/image-catalog.port.ts';
+import type { ImageProbe } from '../core/ports/image-probe.port.ts';
+import { CheckReadiness } from '../core/use-cases/check-readiness.ts';
+import { DeleteImage } from '../core/use-cases/delete-image.ts';
+import { GetImage, ListImages } from '../core/use-cases/read-images.ts';
+import { UploadImage } from '../core/use-cases/upload-image.ts';
+import { MemoryBlobStore } from '../adapters/memory/memory-blob-store.ts';
+import { MemoryImageCatalog } from '../adapters/memory/memory-image-catalog.ts';
+import { HeaderImageProbe } from '../adapters/probe/header-image-probe.ts';
+import { HmacPageTokens } from '../adapters/system/hmac-page-tokens.ts';
+import { SystemClock } from '../adapters/system/system-clock.ts';
+import { UuidGenerator } from '../adapters/system/uuid-generator.ts';
+import packageJson from '../package.json' with { type: 'json' };
+import type { Config } from './config.ts';
+import { docRoutes } from './http/docs.ts';
+import { localBlobRoute } from './http/local-blob-route.ts';
+import { apiRoutes } from './http/routes.ts';
+import type { Route } from './http/types.ts';
+import { TOKENS } from './tokens.ts';
+import type { Token } from './tokens.ts';
+
+/** Adapters a caller (a test, or a later storage mode) may supply instead of the defaults. */
+export interface AdapterOverrides {
+  blobStore?: BlobStore;
+  catalog?: ImageCatalog;
+  probe?: ImageProbe;
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+}
+
+/** The composition root: the only place that knows which adapter serves which port. */
+export function buildContainer(config: Config, overrides: AdapterOverrides = {}): Container {
+  const container = new Container({ defaultScope: 'Singleton' });
+  const value = <T>(token: Token<T>, instance: T): void => void container.bind<T>(token).toConstantValue(instance);
+  // Infers each dependency's type from its token, so a wrong token for a constructor fails to compile.
+  const make = <T, A extends unknown[]>(token: Token<T>, factory: (...args: A) => T, deps: { [K in keyof A]: Token<A[K]> }): void =>
+    void container.bind<T>(token).toResolvedValue(factory, deps as never);
+
+  const clock = overrides.clock ?? new SystemClock();
+  value(TOKENS.Config, config);
+  value(TOKENS.Logger, overrides.logger ?? pino({ level: config.logLevel, base: { service: 'image-service' } }));
+  value(TOKENS.Clock, clock);
+  value(TOKENS.IdGenerator, overrides.ids ?? new UuidGenerator());
+  value(TOKENS.ImageProbe, overrides.probe ?? new HeaderImageProbe());
+  value(TOKENS.PageTokens, new HmacPageTokens(config.pageTokenSecret));
+
+  if (overrides.blobStore !== undefined) {
+    value(TOKENS.BlobStore, overrides.blobStore);
+  } else {
+    const localBlobs = new MemoryBlobStore(clock, config.publicUrl);
+    value(TOKENS.BlobStore, localBlobs);
+    value(TOKENS.LocalBlobs, localBlobs);
+  }
+  value(TOKENS.ImageCatalog, overrides.catalog ?? new MemoryImageCatalog());
+
+  make(TOKENS.UploadImage, (blobs, catalog, probe, clock, ids) => new UploadImage(blobs, catalog, probe, clock, ids), [
+    TOKENS.BlobStore,
+    TOKENS.ImageCatalog,
+    TOKENS.ImageProbe,
+    TOKENS.Clock,
+    TOKENS.IdGenerator,
+  ]);
+  make(TOKENS.GetImage, (catalog, blobs) => new GetImage(catalog, blobs), [TOKENS.ImageCatalog, TOKENS.BlobStore]);
+  make(TOKENS.ListImages, (catalog, blobs, tokens) => new ListImages(catalog, blobs, tokens), [
+    TOKENS.ImageCatalog,
+    TOKENS.BlobStore,
+    TOKENS.PageTokens,
+  ]);
+  make(TOKENS.DeleteImage, (catalog, clock) => new DeleteImage(catalog, clock), [TOKENS.ImageCatalog, TOKENS.Clock]);
+  make(TOKENS.CheckReadiness, (blobs, catalog) => new CheckReadiness(blobs, catalog), [TOKENS.BlobStore, TOKENS.ImageCatalog]);
+  return container;
+}
+
+export const resolve = <T>(container: Container, token: Token<T>): T => container.get<T>(token);
+
+/** Every HTTP route of the service; both entry points serve exactly this list. */
+export function httpRoutes(container: Container): Route[] {
+  const routes = [
+    ...apiRoutes({
+      upload: resolve(container, TOKENS.UploadImage),
+      getImage: resolve(container, TOKENS.GetImage),
+      listImages: resolve(container, TOKENS.ListImages),
+      deleteImage: resolve(container, TOKENS.DeleteImage),
+      readiness: resolve(container, TOKENS.CheckReadiness),
+      version: packageJson.version,
+    }),
+    ...docRoutes(packageJson.version),
+  ];
+  if (container.isBound(TOKENS.LocalBlobs)) routes.push(localBlobRoute(resolve(container, TOKENS.LocalBlobs)));
+  return routes;
+}

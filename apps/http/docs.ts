@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { notFound } from '../../core/errors.ts';
+import { openApiDocument } from './openapi.ts';
+import type { HttpResponse, Route } from './types.ts';
+
+const packageDir = (name: string): string => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+
+// Only these files are served: a whitelist keeps request paths away from the file system.
+const ASSETS: Record<string, { file: () => string; type: string }> = {
+  'swagger-ui.css': { file: () => join(packageDir('swagger-ui-dist'), 'swagger-ui.css'), type: 'text/css; charset=utf-8' },
+  'swagger-ui-bundle.js': { file: () => join(packageDir('swagger-ui-dist'), 'swagger-ui-bundle.js'), type: 'text/javascript; charset=utf-8' },
+  'redoc.standalone.js': { file: () => join(packageDir('redoc'), 'bundles', 'redoc.standalone.js'), type: 'text/javascript; charset=utf-8' },
+};
+
+// Scripts live in files, not inline, so the pages work under a CSP without 'unsafe-inline' scripts.
+const SWAGGER_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n`;
+
+const page = (title: string, head: string, body: string): string =>
+  `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+  `<title>${title}</title>${head}</head><body>${body}</body></html>\n`;
+
+const SWAGGER_PAGE = page(
+  'Image service API',
+  '<link rel="stylesheet" href="/docs/swagger-ui.css">',
+  '<div id="swagger-ui"></div><script src="/docs/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script>',
+);
+const REDOC_PAGE = page('Image service API', '', '<redoc spec-url="/openapi.json"></redoc><script src="/redoc/redoc.standalone.js"></script>');
+
+const text = (body: string, type: string): HttpResponse => ({ status: 200, headers: { 'content-type': type }, body: Buffer.from(body) });
+
+/** /openapi.json, Swagger UI at /docs and ReDoc at /redoc, with their assets served locally. */
+export function docRoutes(version: string): Route[] {
+  const documentJson = JSON.stringify(openApiDocument(version));
+  const cache = new Map<string, Buffer>();
+  const asset = async (name: string | undefined): Promise<HttpResponse> => {
+    const entry = name === undefined ? undefined : ASSETS[name];
+    if (name === undefined || entry === undefined) throw notFound('No such documentation asset.');
+    const body = cache.get(name) ?? (await readFile(entry.file()));
+    cache.set(name, body);
+    return { status: 200, headers: { 'content-type': entry.type, 'cache-control': 'public, max-age=86400' }, body };
+  };
+
+  return [
+    { method: 'GET', path: '/openapi.json', handle: async () => text(documentJson, 'application/json; charset=utf-8') },
+    { method: 'GET', path: '/docs', handle: async () => text(SWAGGER_PAGE, 'text/html; charset=utf-8') },
+    { method: 'GET', path: '/docs/init.js', handle: async () => text(SWAGGER_INIT, 'text/javascript; charset=utf-8') },
+    { method: 'GET', path: '/docs/:asset', handle: (request) => asset(request.params.asset) },
+    { method: 'GET', path: '/redoc', handle: async () => text(REDOC_PAGE, 'text/html; charset=utf-8') },
+    { method: 'GET', path: '/redoc/:asset', handle: (request) => asset(request.params.asset) },
+  ];
+}

@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import multer from 'multer';
+import { DomainError, invalid } from '../../core/errors.ts';
+import { LIMITS } from '../../core/rules.ts';
+import type { MultipartUpload } from './types.ts';
+
+/** The upload form: one `file` plus user_id, title, description and tags. */
+export const UPLOAD_FIELDS = ['user_id', 'title', 'description', 'tags'] as const;
+
+/**
+ * Every limit is set so that no part of a hostile request is unbounded. Fields get room for
+ * their longest legal value in 4-byte UTF-8 (description: 1000 characters) and a little slack.
+ */
+export const MULTIPART_LIMITS = {
+  fileSize: LIMITS.maxFileBytes,
+  files: 1,
+  fields: 8,
+  fieldSize: 8 * 1024,
+  fieldNameSize: 100,
+  parts: 9,
+  headerPairs: 20,
+} as const;
+
+/** Above this, the body cannot be a legal upload, so it is refused before it is read. */
+export const MAX_UPLOAD_BODY_BYTES = MULTIPART_LIMITS.fileSize + MULTIPART_LIMITS.fields * MULTIPART_LIMITS.fieldSize + 64 * 1024;
+
+const parser = multer({ storage: multer.memoryStorage(), limits: MULTIPART_LIMITS }).single('file');
+
+const tooLarge = (): DomainError =>
+  new DomainError('too_large', 'payload_too_large', `The file is larger than ${LIMITS.maxFileBytes} bytes (10 MiB).`, {
+    details: { max_bytes: LIMITS.maxFileBytes },
+  });
+
+/** Parses a multipart/form-data request into the upload form, translating every failure to a 4xx. */
+export async function parseMultipart(request: IncomingMessage & { body?: unknown; file?: Express.Multer.File }, response: ServerResponse): Promise<MultipartUpload> {
+  if (!/^multipart\/form-data\s*;/i.test(request.headers['content-type'] ?? '')) {
+    throw invalid('The upload must be sent as multipart/form-data with the image in the field \'file\'.', { field: 'file' });
+  }
+  if (Number(request.headers['content-length'] ?? 0) > MAX_UPLOAD_BODY_BYTES) throw tooLarge();
+
+  await new Promise<void>((resolve, reject) => {
+    parser(request as never, response as never, (error: unknown) => (error === undefined ? resolve() : reject(multipartError(error))));
+  });
+
+  const fields: Record<string, string> = {};
+  for (const name of UPLOAD_FIELDS) {
+    const value: unknown = (request.body as Record<string, unknown> | undefined)?.[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw invalid(`The form field '${name}' was given more than once.`, { field: name });
+    fields[name] = value;
+  }
+  const file = request.file;
+  return {
+    file: file === undefined ? undefined : { fieldName: file.fieldname, originalName: file.originalname, bytes: file.buffer },
+    fields,
+  };
+}
+
+function multipartError(error: unknown): DomainError {
+  if (!(error instanceof multer.MulterError)) return invalid('The multipart body is malformed.');
+  const field = error.field?.slice(0, 100);
+  switch (error.code) {
+    case 'LIMIT_FILE_SIZE':
+      return tooLarge();
+    case 'LIMIT_FILE_COUNT':
+      return invalid('Only one file may be uploaded per request.', { field: 'file' });
+    case 'LIMIT_UNEXPECTED_FILE':
+      return field === 'file'
+        ? invalid('Only one file may be uploaded per request.', { field: 'file' })
+        : invalid(`Unexpected file field '${field ?? ''}': send the image in the field 'file'.`, { field: field ?? null });
+    case 'LIMIT_FIELD_VALUE':
+      return invalid(`The form field '${field ?? ''}' is too long.`, { field: field ?? null });
+    case 'LIMIT_FIELD_KEY':
+      return invalid('A form field name is too long.');
+    case 'MISSING_FIELD_NAME':
+      return invalid('A form part has no field name.');
+    default:
+      // LIMIT_PART_COUNT, LIMIT_FIELD_COUNT: more parts than a legal upload has.
+      return invalid('The multipart body has too many parts or fields.');
+  }
+}

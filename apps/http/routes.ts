@@ -1,0 +1,119 @@
+import { invalid } from '../../core/errors.ts';
+import type { CheckReadiness } from '../../core/use-cases/check-readiness.ts';
+import type { DeleteImage } from '../../core/use-cases/delete-image.ts';
+import type { GetImage, ListImages, ListInput } from '../../core/use-cases/read-images.ts';
+import type { UploadImage } from '../../core/use-cases/upload-image.ts';
+import { callerId } from './identity.ts';
+import { queryBoolean, queryInteger, queryValue, splitList } from './params.ts';
+import type { HttpRequest, HttpResponse, Route } from './types.ts';
+import { imageView } from './views.ts';
+
+export interface ApiDeps {
+  upload: UploadImage;
+  getImage: GetImage;
+  listImages: ListImages;
+  deleteImage: DeleteImage;
+  readiness: CheckReadiness;
+  version: string;
+}
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): HttpResponse => ({ status, body, headers });
+
+/** The routes of the API contract (shared/design/api.md), independent of Express or Lambda. */
+export function apiRoutes(deps: ApiDeps): Route[] {
+  const list = async (request: HttpRequest, fixed: Partial<ListInput>): Promise<HttpResponse> => {
+    const result = await deps.listImages.execute({
+      limit: queryInteger(request, 'limit'),
+      pageToken: queryValue(request, 'page_token'),
+      userId: queryValue(request, 'user_id'),
+      tags: splitList(queryValue(request, 'tags')),
+      startDate: queryValue(request, 'start_date'),
+      endDate: queryValue(request, 'end_date'),
+      ...fixed,
+    });
+    return json(200, {
+      images: result.images.map(({ image, downloadUrl }) => imageView(image, downloadUrl)),
+      total_count: result.images.length,
+      next_page_token: result.nextPageToken,
+      has_more: result.nextPageToken !== null,
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: '/health',
+      handle: async () => json(200, { status: 'healthy', service: 'image-service', version: deps.version }),
+    },
+    {
+      method: 'GET',
+      path: '/health/ready',
+      handle: async () => {
+        const { ready, checks } = await deps.readiness.execute();
+        return json(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/images',
+      multipart: true,
+      handle: async (request) => {
+        const file = request.upload?.file;
+        const fields = request.upload?.fields ?? {};
+        if (file === undefined) throw invalid("An image file is required in the multipart field 'file'.", { field: 'file' });
+        const { image, downloadUrl } = await deps.upload.execute({
+          userId: fields.user_id,
+          title: fields.title,
+          description: fields.description,
+          tags: splitList(fields.tags),
+          fileName: file.originalName,
+          bytes: file.bytes,
+        });
+        return json(
+          201,
+          { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) },
+          { location: `/images/${image.id}` },
+        );
+      },
+    },
+    { method: 'GET', path: '/images', handle: (request) => list(request, {}) },
+    { method: 'GET', path: '/users/:user_id/images', handle: (request) => list(request, { userId: request.params.user_id }) },
+    { method: 'GET', path: '/tags/:tag/images', handle: (request) => list(request, { tags: [request.params.tag ?? ''] }) },
+    {
+      method: 'GET',
+      path: '/images/:image_id',
+      handle: async (request) => {
+        const id = request.params.image_id ?? '';
+        if (!queryBoolean(request, 'include_url', true)) return json(200, imageView(await deps.getImage.execute(id), null));
+        const { image, downloadUrl } = await deps.getImage.withDownloadUrl(id);
+        return json(200, imageView(image, downloadUrl));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/images/:image_id/download',
+      handle: async (request) => {
+        const { image, downloadUrl, expiresIn } = await deps.getImage.withDownloadUrl(
+          request.params.image_id ?? '',
+          queryInteger(request, 'expires_in'),
+        );
+        return json(200, {
+          image_id: image.id,
+          download_url: downloadUrl,
+          expires_in: expiresIn,
+          content_type: image.contentType,
+          file_size: image.fileSize,
+        });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/images/:image_id',
+      handle: async (request) => {
+        const id = request.params.image_id ?? '';
+        await deps.deleteImage.execute(id, callerId(request));
+        return json(200, { message: 'Image deleted successfully', image_id: id });
+      },
+    },
+  ];
+}

@@ -1,0 +1,39 @@
+/** A request as both entry points (Express and Lambda) hand it to the shared routes. */
+export interface HttpRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  /** Repeated parameters arrive as arrays; the routes decide what that means. */
+  query: Record<string, string | string[] | undefined>;
+  /** Lower-case names. */
+  headers: Record<string, string | undefined>;
+  /** Filled by the entry point for routes that declare `multipart`. */
+  upload?: MultipartUpload;
+  requestId: string;
+}
+
+export interface UploadedFile {
+  fieldName: string;
+  originalName: string;
+  bytes: Buffer;
+}
+
+export interface MultipartUpload {
+  file: UploadedFile | undefined;
+  fields: Record<string, string>;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A Buffer is sent as is; anything else as JSON. */
+  body?: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Express-style pattern, e.g. `/images/:image_id`. */
+  path: string;
+  multipart?: boolean;
+  handle(request: HttpRequest): Promise<HttpResponse>;
+}

@@ -1,0 +1,42 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { BlobStore } from '../core/ports/blob-store.port.ts';
+import type { Clock } from '../core/ports/clock.port.ts';
+import type { IdGenerator } from '../core/ports/id-generator.port.ts';
+import type { ImageCatalog } from '../core/ports/image-catalog.port.ts';
+import type { ImageProbe } from '../core/ports/image-probe.port.ts';
+import type { PageTokens } from '../core/ports/page-tokens.port.ts';
+import type { CheckReadiness } from '../core/use-cases/check-readiness.ts';
+import type { DeleteImage } from '../core/use-cases/delete-image.ts';
+import type { GetImage, ListImages } from '../core/use-cases/read-images.ts';
+import type { UploadImage } from '../core/use-cases/upload-image.ts';
+import type { MemoryBlobStore } from '../adapters/memory/memory-blob-store.ts';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+
+declare const service: unique symbol;
+
+/**
+ * A symbol that remembers the type bound to it, so `bindTo(TOKENS.Clock)` and
+ * `resolve(TOKENS.Clock)` are checked by the compiler (a bare symbol would let any class through).
+ */
+export type Token<T> = ServiceIdentifier<T> & symbol & { readonly [service]?: T };
+
+const token = <T>(name: string): Token<T> => Symbol.for(`image.${name}`) as Token<T>;
+
+export const TOKENS = {
+  Config: token<Config>('Config'),
+  Logger: token<Logger>('Logger'),
+  BlobStore: token<BlobStore>('BlobStore'),
+  ImageCatalog: token<ImageCatalog>('ImageCatalog'),
+  ImageProbe: token<ImageProbe>('ImageProbe'),
+  Clock: token<Clock>('Clock'),
+  IdGenerator: token<IdGenerator>('IdGenerator'),
+  PageTokens: token<PageTokens>('PageTokens'),
+  /** Bound only when downloads are served by the app itself (in-memory storage). */
+  LocalBlobs: token<MemoryBlobStore>('LocalBlobs'),
+  UploadImage: token<UploadImage>('UploadImage'),
+  GetImage: token<GetImage>('GetImage'),
+  ListImages: token<ListImages>('ListImages'),
+  DeleteImage: token<DeleteImage>('DeleteImage'),
+  CheckReadiness: token<CheckReadiness>('CheckReadiness'),
+} as const;

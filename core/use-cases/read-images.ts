@@ -1,0 +1,84 @@
+import { invalid, notFound } from '../errors.ts';
+import { isDeleted, sortKey } from '../image.ts';
+import type { Image } from '../image.ts';
+import type { BlobStore } from '../ports/blob-store.port.ts';
+import type { CatalogQuery, ImageCatalog } from '../ports/image-catalog.port.ts';
+import type { PageTokens } from '../ports/page-tokens.port.ts';
+import { LIMITS, checkIntegerInRange, isImageId, normaliseTags, parseInstant, parseUserId } from '../rules.ts';
+
+export interface ImageWithUrl {
+  image: Image;
+  downloadUrl: string;
+  expiresIn: number;
+}
+
+export class GetImage {
+  constructor(
+    private readonly catalog: ImageCatalog,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  /** A soft-deleted image is as unknown as one that never existed. @throws `not_found` */
+  async execute(id: string): Promise<Image> {
+    const image = isImageId(id) ? await this.catalog.get(id) : undefined;
+    if (image === undefined || isDeleted(image)) throw notFound(`Image ${id} was not found.`);
+    return image;
+  }
+
+  /** @throws `not_found`, `validation` (expiry outside 60..86400 s) */
+  async withDownloadUrl(id: string, expiresIn: number = LIMITS.expiresIn.default): Promise<ImageWithUrl> {
+    checkIntegerInRange(expiresIn, LIMITS.expiresIn, 'expires_in');
+    const image = await this.execute(id);
+    return { image, downloadUrl: await this.blobs.presignGet(image.storageKey, expiresIn), expiresIn };
+  }
+}
+
+export interface ListInput {
+  userId?: string;
+  tags?: readonly string[];
+  startDate?: string;
+  endDate?: string;
+  limit?: number;
+  pageToken?: string;
+}
+
+export interface ListResult {
+  images: ImageWithUrl[];
+  nextPageToken: string | null;
+}
+
+export class ListImages {
+  constructor(
+    private readonly catalog: ImageCatalog,
+    private readonly blobs: BlobStore,
+    private readonly tokens: PageTokens,
+  ) {}
+
+  async execute(input: ListInput): Promise<ListResult> {
+    const query = this.toQuery(input);
+    // The token is bound to everything but the position, so it cannot be replayed on another query.
+    const fingerprint = JSON.stringify([query.userId, query.tags?.toSorted(), query.from, query.to, query.limit]);
+    if (input.pageToken !== undefined) query.after = this.tokens.read(input.pageToken, fingerprint);
+
+    const page = await this.catalog.list(query);
+    const expiresIn = LIMITS.expiresIn.default;
+    const images = await Promise.all(
+      page.items.map(async (image) => ({ image, downloadUrl: await this.blobs.presignGet(image.storageKey, expiresIn), expiresIn })),
+    );
+    const last = page.items.at(-1);
+    const nextPageToken = page.more && last !== undefined ? this.tokens.issue(sortKey(last), fingerprint) : null;
+    return { images, nextPageToken };
+  }
+
+  private toQuery(input: ListInput): CatalogQuery {
+    const query: CatalogQuery = { limit: checkIntegerInRange(input.limit ?? LIMITS.pageSize.default, LIMITS.pageSize, 'limit') };
+    if (input.userId !== undefined) query.userId = parseUserId(input.userId);
+    if (input.tags !== undefined && input.tags.length > 0) query.tags = normaliseTags(input.tags);
+    if (input.startDate !== undefined) query.from = parseInstant(input.startDate, 'start_date');
+    if (input.endDate !== undefined) query.to = parseInstant(input.endDate, 'end_date');
+    if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+      throw invalid('start_date must be before end_date.', { field: 'start_date' });
+    }
+    return query;
+  }
+}

@@ -1,0 +1,202 @@
+import { expect } from 'chai';
+import { DomainError } from '../../core/errors.ts';
+import { sortKey } from '../../core/image.ts';
+import type { Image } from '../../core/image.ts';
+import type { CatalogQuery, ImageCatalog } from '../../core/ports/image-catalog.port.ts';
+import { imageRecord } from '../support/records.ts';
+
+export interface CatalogHarness {
+  catalog: ImageCatalog;
+  close?(): Promise<void>;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(DomainError);
+    return error as DomainError;
+  }
+  expect.fail('expected a DomainError');
+}
+
+/** Follows page positions to the end, as a client follows page tokens. */
+async function listAll(catalog: ImageCatalog, query: Omit<CatalogQuery, 'after'>): Promise<{ ids: string[]; pageSizes: number[] }> {
+  const ids: string[] = [];
+  const pageSizes: number[] = [];
+  let after: string | undefined;
+  for (let guard = 0; guard < 1000; guard += 1) {
+    const page = await catalog.list({ ...query, ...(after === undefined ? {} : { after }) });
+    ids.push(...page.items.map((image) => image.id));
+    pageSizes.push(page.items.length);
+    const last = page.items.at(-1);
+    if (!page.more || last === undefined) return { ids, pageSizes };
+    after = sortKey(last);
+  }
+  expect.fail('paging did not end');
+}
+
+const newestFirst = (images: Image[]): string[] => [...images].sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : -1)).map((i) => i.id);
+
+/**
+ * The behaviour every ImageCatalog adapter must have. Each test gets a fresh, empty catalog
+ * from `makeHarness`, so adapters backed by a shared server must isolate tests themselves.
+ */
+export function imageCatalogContract(name: string, makeHarness: () => Promise<CatalogHarness>): void {
+  describe(`ImageCatalog contract: ${name}`, function () {
+    let harness: CatalogHarness;
+    let catalog: ImageCatalog;
+
+    beforeEach(async () => {
+      harness = await makeHarness();
+      catalog = harness.catalog;
+    });
+    afterEach(async () => harness.close?.());
+
+    const seed = async (images: Image[]): Promise<Image[]> => {
+      for (const image of images) await catalog.create(image);
+      return images;
+    };
+
+    it('answers a ping', async () => {
+      await catalog.ping();
+    });
+
+    it('gives back exactly what was created', async () => {
+      const image = imageRecord({ tags: ['sea', 'sun'], title: 'Beach', description: 'Long day', width: 4000, height: 50 });
+      await catalog.create(image);
+      expect(await catalog.get(image.id)).to.deep.equal(image);
+    });
+
+    it('knows nothing of an unknown id', async () => {
+      expect(await catalog.get('no-such-image')).to.equal(undefined);
+    });
+
+    it('refuses to create an id twice and keeps the first', async () => {
+      const first = imageRecord({ title: 'first' });
+      await catalog.create(first);
+      const error = await rejection(catalog.create({ ...first, title: 'second' }));
+      expect(error.kind).to.equal('conflict');
+      expect((await catalog.get(first.id))?.title).to.equal('first');
+    });
+
+    describe('soft delete', () => {
+      it('marks the image deleted for its owner, keeping the record', async () => {
+        const [image] = await seed([imageRecord({ ownerId: 'alice' })]);
+        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        expect((await catalog.get(image!.id))?.deletedAt).to.equal('2026-06-01T00:00:00.000Z');
+      });
+
+      it('refuses another owner (403), an unknown id (404) and a second delete (410)', async () => {
+        const [image] = await seed([imageRecord({ ownerId: 'alice' })]);
+        expect((await rejection(catalog.markDeleted(image!.id, 'mallory', '2026-06-01T00:00:00.000Z'))).kind).to.equal('forbidden');
+        expect((await catalog.get(image!.id))?.deletedAt).to.equal(undefined);
+        expect((await rejection(catalog.markDeleted('no-such-image', 'alice', '2026-06-01T00:00:00.000Z'))).kind).to.equal('not_found');
+        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        expect((await rejection(catalog.markDeleted(image!.id, 'alice', '2026-06-02T00:00:00.000Z'))).kind).to.equal('gone');
+        expect((await rejection(catalog.markDeleted(image!.id, 'mallory', '2026-06-02T00:00:00.000Z'))).kind).to.equal('forbidden');
+      });
+
+      it('lets exactly one of several concurrent deletes win', async () => {
+        const [image] = await seed([imageRecord({ ownerId: 'alice' })]);
+        const results = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, i) => catalog.markDeleted(image!.id, 'alice', `2026-06-01T00:00:0${i}.000Z`)),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
+        for (const result of results.filter((r) => r.status === 'rejected')) {
+          expect((result as PromiseRejectedResult).reason).to.include({ kind: 'gone' });
+        }
+      });
+
+      it('removes the image from every listing', async () => {
+        const [kept, gone] = await seed([imageRecord({ ownerId: 'alice', tags: ['sea'] }), imageRecord({ ownerId: 'alice', tags: ['sea'] })]);
+        await catalog.markDeleted(gone!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        for (const query of [{}, { userId: 'alice' }, { tags: ['sea'] }, { from: '2000-01-01T00:00:00.000Z' }]) {
+          const page = await catalog.list({ limit: 10, ...query });
+          expect(page.items.map((i) => i.id), JSON.stringify(query)).to.deep.equal([kept!.id]);
+        }
+      });
+    });
+
+    describe('listing', () => {
+      it('is empty for an empty catalog', async () => {
+        expect(await catalog.list({ limit: 20 })).to.deep.equal({ items: [], more: false });
+      });
+
+      it('lists newest first with full pages and a correct "more"', async () => {
+        const images = await seed(Array.from({ length: 5 }, () => imageRecord()));
+        const page = await catalog.list({ limit: 3 });
+        expect(page.items.map((i) => i.id)).to.deep.equal(newestFirst(images).slice(0, 3));
+        expect(page.more).to.equal(true);
+        const exact = await catalog.list({ limit: 5 });
+        expect(exact.items).to.have.length(5);
+        expect(exact.more).to.equal(false);
+      });
+
+      it('visits every match exactly once when paging, whatever the page size', async () => {
+        const images = await seed(Array.from({ length: 23 }, () => imageRecord()));
+        for (const limit of [1, 2, 7, 23, 100]) {
+          const { ids, pageSizes } = await listAll(catalog, { limit });
+          expect(ids, `limit ${limit}`).to.deep.equal(newestFirst(images));
+          expect(pageSizes.slice(0, -1).every((size) => size === limit), `full pages at limit ${limit}`).to.equal(true);
+        }
+      });
+
+      it('orders images created in the same millisecond by id and pages through them', async () => {
+        const at = '2026-03-03T03:03:03.003Z';
+        const images = await seed(['t-c', 't-a', 't-e', 't-b', 't-d'].map((id) => imageRecord({ id, createdAt: at })));
+        const { ids } = await listAll(catalog, { limit: 2 });
+        expect(ids).to.deep.equal(newestFirst(images));
+        expect(ids).to.deep.equal(['t-e', 't-d', 't-c', 't-b', 't-a']);
+      });
+
+      it('filters by user', async () => {
+        const images = await seed([imageRecord({ ownerId: 'alice' }), imageRecord({ ownerId: 'bob' }), imageRecord({ ownerId: 'alice' })]);
+        const { ids } = await listAll(catalog, { limit: 1, userId: 'alice' });
+        expect(ids).to.deep.equal(newestFirst(images.filter((i) => i.ownerId === 'alice')));
+      });
+
+      it('filters by tags with ANY semantics, listing an image with several matching tags once', async () => {
+        const images = await seed([
+          imageRecord({ tags: ['sea', 'sun'] }),
+          imageRecord({ tags: ['city'] }),
+          imageRecord({ tags: ['sun'] }),
+          imageRecord({ tags: ['sea'] }),
+          imageRecord({ tags: [] }),
+        ]);
+        for (const limit of [1, 2, 10]) {
+          const { ids } = await listAll(catalog, { limit, tags: ['sea', 'sun'] });
+          expect(ids, `limit ${limit}`).to.deep.equal(newestFirst(images.filter((i) => i.tags.some((t) => t === 'sea' || t === 'sun'))));
+        }
+      });
+
+      it('filters by date with the start inclusive and the end exclusive', async () => {
+        const at = (time: string) => `2026-05-01T${time}.000Z`;
+        const images = await seed([
+          imageRecord({ createdAt: at('09:59:59') }),
+          imageRecord({ createdAt: at('10:00:00') }),
+          imageRecord({ createdAt: at('11:00:00') }),
+          imageRecord({ createdAt: at('12:00:00') }),
+        ]);
+        const { ids } = await listAll(catalog, { limit: 1, from: at('10:00:00'), to: at('12:00:00') });
+        expect(ids).to.deep.equal([images[2]!.id, images[1]!.id]);
+        expect((await listAll(catalog, { limit: 10, from: at('11:00:00') })).ids).to.deep.equal([images[3]!.id, images[2]!.id]);
+        expect((await listAll(catalog, { limit: 10, to: at('10:00:00') })).ids).to.deep.equal([images[0]!.id]);
+      });
+
+      it('combines user, tags and dates', async () => {
+        const at = (day: string) => `2026-05-${day}T00:00:00.000Z`;
+        const images = await seed([
+          imageRecord({ ownerId: 'alice', tags: ['sea'], createdAt: at('01') }),
+          imageRecord({ ownerId: 'alice', tags: ['sea'], createdAt: at('02') }),
+          imageRecord({ ownerId: 'bob', tags: ['sea'], createdAt: at('02') }),
+          imageRecord({ ownerId: 'alice', tags: ['city'], createdAt: at('03') }),
+          imageRecord({ ownerId: 'alice', tags: ['sun', 'sea'], createdAt: at('04') }),
+          imageRecord({ ownerId: 'alice', tags: ['sea'], createdAt: at('05') }),
+        ]);
+        const { ids } = await listAll(catalog, { limit: 1, userId: 'alice', tags: ['sea', 'sun'], from: at('02'), to: at('05') });
+        expect(ids).to.deep.equal([images[4]!.id, images[1]!.id]);
+      });
+    });
+  });
+}

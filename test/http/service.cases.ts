@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import packageJson from '../../package.json' with { type: 'json' };
+import { MemoryImageCatalog } from '../../adapters/memory/memory-image-catalog.ts';
+import type { EntryPoint, TestApp } from '../support/app.ts';
+import { startApp } from '../support/app.ts';
+import { failing } from '../support/fakes.ts';
+import { upload } from '../support/upload.ts';
+import { expectError } from './expect.ts';
+
+export function serviceCases(entry: EntryPoint): void {
+  describe('health, documentation and protocol behaviour', function () {
+    let app: TestApp;
+    afterEach(() => app.close());
+
+    it('answers /health and /health/ready', async () => {
+      app = await startApp(entry);
+      const health = await request(app.url).get('/health');
+      expect(health.status).to.equal(200);
+      expect(health.body).to.deep.equal({ status: 'healthy', service: 'image-service', version: packageJson.version });
+      const ready = await request(app.url).get('/health/ready');
+      expect(ready.status).to.equal(200);
+      expect(ready.body).to.deep.equal({ status: 'ready', checks: { blob_store: 'ok', metadata_store: 'ok' } });
+    });
+
+    it('is not ready (503) while a backend is down, and stays alive', async () => {
+      const broken = new Set<keyof MemoryImageCatalog>(['ping', 'create', 'list']);
+      app = await startApp(entry, { overrides: { catalog: failing(new MemoryImageCatalog(), () => broken) } });
+      const ready = await request(app.url).get('/health/ready');
+      expect(ready.status).to.equal(503);
+      expect(ready.body.checks).to.deep.equal({ blob_store: 'ok', metadata_store: 'unavailable' });
+      expect((await request(app.url).get('/health')).status).to.equal(200);
+      expectError(await request(app.url).get('/images'), 503, 'service_unavailable');
+      expectError(await upload(app.url), 503, 'service_unavailable');
+      broken.clear();
+      expect((await request(app.url).get('/health/ready')).status).to.equal(200);
+      expect((await request(app.url).get('/images')).body.images, 'the failed upload left no image').to.deep.equal([]);
+    });
+
+    it('answers an unexpected failure with a bare 500 whose request id is in the log', async () => {
+      const catalog = new MemoryImageCatalog();
+      catalog.list = async () => {
+        throw new Error('ResourceNotFoundException: table arn:aws:dynamodb:secret-table is missing');
+      };
+      app = await startApp(entry, { overrides: { catalog } });
+      const response = await request(app.url).get('/images');
+      expectError(response, 500, 'internal_error');
+      expect(JSON.stringify(response.body)).not.to.include('secret-table');
+      const logged = app.logs.find((line) => line.request_id === response.body.request_id && line.level === 50);
+      expect(logged, 'an error log line with the request id').to.not.equal(undefined);
+    });
+
+    it('serves the OpenAPI document, Swagger UI and ReDoc with their assets', async () => {
+      app = await startApp(entry);
+      const spec = await request(app.url).get('/openapi.json');
+      expect(spec.status).to.equal(200);
+      expect(spec.body.openapi).to.equal('3.1.0');
+      const docs = await request(app.url).get('/docs');
+      expect(docs.headers['content-type']).to.match(/^text\/html/);
+      for (const src of docs.text.match(/(?:src|href)="([^"]+)"/g) ?? []) {
+        const path = src.replace(/^(?:src|href)="|"$/g, '');
+        expect((await request(app.url).get(path)).status, path).to.equal(200);
+      }
+      const redoc = await request(app.url).get('/redoc');
+      expect(redoc.text).to.include('spec-url="/openapi.json"');
+      const bundle = await request(app.url).get('/redoc/redoc.standalone.js');
+      expect(bundle.status).to.equal(200);
+      expect(Number(bundle.headers['content-length'])).to.be.greaterThan(100_000);
+      expectError(await request(app.url).get('/docs/..%2Fpackage.json'), 404, 'not_found');
+    });
+
+    it('answers unknown routes and methods with a JSON 404, and sets safe headers', async () => {
+      app = await startApp(entry);
+      const response = await request(app.url).get('/nope');
+      expectError(response, 404, 'not_found');
+      expectError(await request(app.url).put('/images/abc'), 404, 'not_found');
+      expect(response.headers['x-content-type-options']).to.equal('nosniff');
+      expect(response.headers['x-powered-by']).to.equal(undefined);
+      expectError(await request(app.url).get('/images/%E0%A4%A'), 400, 'validation_error');
+    });
+  });
+}

@@ -1,0 +1,159 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import type { EntryPoint, TestApp } from '../support/app.ts';
+import { startApp } from '../support/app.ts';
+import { MIME, makeImage, pngClaimingDimensions, svgImage, textFile, truncated } from '../support/images.ts';
+import type { TestFormat } from '../support/images.ts';
+import { upload } from '../support/upload.ts';
+import { expectError, expectNothingStored } from './expect.ts';
+
+const MiB = 1024 * 1024;
+
+export function uploadCases(entry: EntryPoint): void {
+  describe('POST /images', function () {
+    let app: TestApp;
+    beforeEach(async () => (app = await startApp(entry)));
+    afterEach(() => app.close());
+
+    for (const format of ['jpeg', 'png', 'gif', 'webp'] as TestFormat[]) {
+      it(`stores a ${format} and answers 201 with the image, a Location and a working download URL`, async () => {
+        const file = makeImage({ width: 320, height: 240, format, size: 5000 });
+        const response = await upload(app.url, {
+          file,
+          format,
+          fileName: 'holiday.bin',
+          contentType: 'application/octet-stream',
+          fields: { user_id: 'alice', title: ' Sunset ', description: 'Over the hills', tags: 'Nature, sunset,mountains,NATURE' },
+        });
+        expect(response.status, JSON.stringify(response.body)).to.equal(201);
+        const { image_id: id, image } = response.body;
+        expect(response.body.message).to.equal('Image uploaded successfully');
+        expect(response.headers.location).to.equal(`/images/${id}`);
+        expect(image).to.deep.include({
+          image_id: id,
+          user_id: 'alice',
+          title: 'Sunset',
+          description: 'Over the hills',
+          tags: ['nature', 'sunset', 'mountains'],
+          file_name: 'holiday.bin',
+          file_size: 5000,
+          content_type: MIME[format],
+          width: 320,
+          height: 240,
+          format,
+          thumbnail_url: null,
+        });
+        expect(image.created_at).to.equal(app.clock.now().toISOString());
+        expect(image.updated_at).to.equal(image.created_at);
+
+        const download = await request(image.download_url).get('');
+        expect(download.status).to.equal(200);
+        expect(download.headers['content-type']).to.equal(MIME[format]);
+        expect(Buffer.compare(download.body as Buffer, file)).to.equal(0);
+
+        const fetched = await request(app.url).get(`/images/${id}`);
+        expect(fetched.status).to.equal(200);
+        expect({ ...fetched.body, download_url: null }).to.deep.equal({ ...image, download_url: null });
+      });
+    }
+
+    it('accepts the limits: 1 KiB, exactly 10 MiB, 50x50 and 4000x4000', async () => {
+      for (const file of [
+        makeImage({ width: 50, height: 50, format: 'png', size: 1024 }),
+        makeImage({ width: 4000, height: 4000, format: 'jpeg', size: 10 * MiB }),
+      ]) {
+        const response = await upload(app.url, { file, format: file[0] === 0xff ? 'jpeg' : 'png' });
+        expect(response.status, JSON.stringify(response.body)).to.equal(201);
+      }
+    });
+
+    it('takes a minimal form: just the file and user_id', async () => {
+      const response = await upload(app.url, { fields: { user_id: 'bob' } });
+      expect(response.status).to.equal(201);
+      expect(response.body.image).to.deep.include({ title: null, description: null, tags: [] });
+    });
+
+    const rejected: { name: string; status: number; code: string; options: () => Parameters<typeof upload>[1] }[] = [
+      { name: 'a file one byte over 10 MiB', status: 413, code: 'payload_too_large', options: () => ({ file: makeImage({ width: 100, height: 100, format: 'png', size: 10 * MiB + 1 }) }) },
+      { name: 'a file one byte under 1 KiB', status: 400, code: 'validation_error', options: () => ({ file: makeImage({ width: 60, height: 60, format: 'jpeg', size: 1023 }), format: 'jpeg' }) },
+      { name: 'an image 49 pixels wide', status: 400, code: 'validation_error', options: () => ({ file: makeImage({ width: 49, height: 50, format: 'gif', size: 2048 }), format: 'gif' }) },
+      { name: 'an image 4001 pixels high', status: 400, code: 'validation_error', options: () => ({ file: makeImage({ width: 4000, height: 4001, format: 'webp', size: 2048 }), format: 'webp' }) },
+      { name: 'a tiny PNG declaring 50000x50000', status: 400, code: 'validation_error', options: () => ({ file: pngClaimingDimensions(50_000, 50_000) }) },
+      { name: 'a text file named .jpg', status: 415, code: 'unsupported_media_type', options: () => ({ file: textFile(4096), fileName: 'cat.jpg', contentType: 'image/jpeg' }) },
+      { name: 'an SVG named .png', status: 415, code: 'unsupported_media_type', options: () => ({ file: svgImage(4096), fileName: 'logo.png', contentType: 'image/png' }) },
+      { name: 'a PNG cut short inside its header', status: 400, code: 'validation_error', options: () => ({ file: Buffer.concat([truncated(makeImage({ width: 100, height: 100, format: 'png' }), 20), Buffer.alloc(2000)]) }) },
+      { name: 'a missing user_id', status: 400, code: 'validation_error', options: () => ({ fields: { title: 'x' } }) },
+      { name: 'a user_id with a slash', status: 400, code: 'validation_error', options: () => ({ fields: { user_id: 'a/b' } }) },
+      { name: 'a 201-character title', status: 400, code: 'validation_error', options: () => ({ fields: { user_id: 'alice', title: 't'.repeat(201) } }) },
+      { name: 'a blank title', status: 400, code: 'validation_error', options: () => ({ fields: { user_id: 'alice', title: '  ' } }) },
+      { name: 'a 1001-character description', status: 400, code: 'validation_error', options: () => ({ fields: { user_id: 'alice', description: 'd'.repeat(1001) } }) },
+      { name: 'eleven tags', status: 400, code: 'validation_error', options: () => ({ fields: { user_id: 'alice', tags: Array.from({ length: 11 }, (_, i) => `t${i}`).join(',') } }) },
+      { name: 'a 51-character tag', status: 400, code: 'validation_error', options: () => ({ fields: { user_id: 'alice', tags: 'x'.repeat(51) } }) },
+    ];
+    for (const { name, status, code, options } of rejected) {
+      it(`refuses ${name} with ${status} and stores nothing`, async () => {
+        expectError(await upload(app.url, options()), status, code);
+        await expectNothingStored(app);
+      });
+    }
+
+    describe('malformed requests', () => {
+      const image = () => makeImage({ width: 100, height: 100, format: 'png', size: 2048 });
+
+      it('refuses a form without a file', async () => {
+        const response = await request(app.url).post('/images').field('user_id', 'alice').field('title', 'no file');
+        expectError(response, 400, 'validation_error');
+        expect(response.body.details).to.deep.equal({ field: 'file' });
+        await expectNothingStored(app);
+      });
+
+      it('refuses two files', async () => {
+        const response = await request(app.url).post('/images').field('user_id', 'alice')
+          .attach('file', image(), 'a.png').attach('file', image(), 'b.png');
+        expectError(response, 400, 'validation_error');
+        await expectNothingStored(app);
+      });
+
+      it('refuses a file under another field name', async () => {
+        const response = await request(app.url).post('/images').field('user_id', 'alice').attach('image', image(), 'a.png');
+        expectError(response, 400, 'validation_error');
+        expect(response.body.message).to.include("'file'");
+        await expectNothingStored(app);
+      });
+
+      it('refuses a body that is not multipart/form-data', async () => {
+        const response = await request(app.url).post('/images').send({ user_id: 'alice' });
+        expectError(response, 400, 'validation_error');
+        await expectNothingStored(app);
+      });
+
+      it('refuses a multipart body that ends mid-part', async () => {
+        const boundary = 'XyZ';
+        const body = `--${boundary}\r\nContent-Disposition: form-data; name="user_id"\r\n\r\nalice\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG`;
+        const response = await request(app.url).post('/images').set('content-type', `multipart/form-data; boundary=${boundary}`).send(body);
+        expectError(response, 400, 'validation_error');
+        await expectNothingStored(app);
+      });
+
+      it('refuses a field longer than its limit and too many fields', async () => {
+        expectError(await upload(app.url, { fields: { user_id: 'alice', description: 'd'.repeat(9000) } }), 400, 'validation_error');
+        let test = request(app.url).post('/images');
+        for (let i = 0; i < 12; i += 1) test = test.field(`f${i}`, 'v');
+        expectError(await test.attach('file', image(), 'a.png'), 400, 'validation_error');
+        await expectNothingStored(app);
+      });
+
+      it('refuses a field given twice', async () => {
+        const response = await request(app.url).post('/images').field('user_id', 'alice').field('user_id', 'bob').attach('file', image(), 'a.png');
+        expectError(response, 400, 'validation_error');
+        await expectNothingStored(app);
+      });
+
+      it('refuses a declared body over the limit before reading it', async () => {
+        const response = await request(app.url).post('/images')
+          .set('content-type', 'multipart/form-data; boundary=x').set('content-length', String(11 * MiB)).send('--x--');
+        expect(response.status).to.equal(413);
+      }).timeout(5000);
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { ConfigError, loadConfig } from '../../apps/config.ts';
+
+describe('configuration', () => {
+  it('has working defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).to.deep.include({ port: 8000, host: '127.0.0.1', publicUrl: 'http://localhost:8000', storage: 'memory', logLevel: 'info' });
+    expect(config.aws).to.deep.equal({ region: 'us-east-1', endpointUrl: undefined, bucket: 'instagram-images-dev', table: 'ImageMetadata-dev' });
+    expect(config.pageTokenSecret).to.have.length(32);
+  });
+
+  it('reads the old service variable names', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      S3_BUCKET_NAME: 'my-bucket',
+      DYNAMODB_TABLE_NAME: 'Images_prod',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL: 'http://localhost:4566',
+      PUBLIC_URL: 'https://img.example.com/',
+    });
+    expect(config).to.deep.include({ port: 9000, host: '0.0.0.0', publicUrl: 'https://img.example.com' });
+    expect(config.aws).to.deep.equal({ region: 'eu-west-1', endpointUrl: 'http://localhost:4566', bucket: 'my-bucket', table: 'Images_prod' });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', S3_BUCKET_NAME: '' })).to.deep.include({ port: 8000 });
+  });
+
+  it('reports every bad value at once, naming the variable', () => {
+    const bad = { PORT: '80a', S3_BUCKET_NAME: 'Bad_Bucket', AWS_ENDPOINT_URL: 'ftp://x', STORAGE: 'disk', PAGE_TOKEN_SECRET: 'short', LOG_LEVEL: 'loud', AWS_DEFAULT_REGION: 'mars' };
+    try {
+      loadConfig(bad);
+      expect.fail('expected a ConfigError');
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigError);
+      for (const name of Object.keys(bad)) expect((error as Error).message).to.include(`${name}=`);
+    }
+    expect(() => loadConfig({ PORT: '65536' })).to.throw(ConfigError, /PORT/);
+  });
+
+  it('makes the server exit non-zero with a clear message on a bad value', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'apps/server.ts'], {
+      env: { ...process.env, PORT: 'eighty' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include('PORT="eighty" is not valid');
+    expect(result.stderr).not.to.match(/at \w+ \(/, 'no stack trace');
+  });
+});
