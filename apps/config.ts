@@ -13,6 +13,8 @@ export interface Config {
   aws: { region: string; endpointUrl: string | undefined; bucket: string; table: string };
   pageTokenSecret: Buffer;
   logLevel: LogLevel;
+  /** Origins browsers may call from; `*` allows any (no credentials are ever allowed). */
+  corsOrigins: '*' | string[];
 }
 
 export class ConfigError extends Error {
@@ -45,6 +47,7 @@ export function loadConfig(env: Env = process.env): Config {
   const bucket = check('S3_BUCKET_NAME', 'instagram-images-dev', (raw) => (/^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw) && !raw.includes('..') ? raw : undefined), 'an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)');
   const table = check('DYNAMODB_TABLE_NAME', 'ImageMetadata-dev', (raw) => (/^[A-Za-z0-9_.-]{3,255}$/.test(raw) ? raw : undefined), 'a DynamoDB table name (3-255 letters, digits, _ . -)');
   const secret = check('PAGE_TOKEN_SECRET', undefined, (raw) => (raw.length >= 32 ? Buffer.from(raw) : undefined), 'at least 32 characters');
+  const corsOrigins = check('CORS_ORIGINS', '*' as Config['corsOrigins'], parseOrigins, "'*' or comma-separated origins such as https://app.example.com");
   const logLevel = check('LOG_LEVEL', 'info' as LogLevel, (raw) => LOG_LEVELS.find((level) => level === raw), LOG_LEVELS.join(', '));
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -57,7 +60,14 @@ export function loadConfig(env: Env = process.env): Config {
     // Without a configured secret, tokens only need to outlive this process, as in-memory data does.
     pageTokenSecret: secret ?? randomBytes(32),
     logLevel,
+    corsOrigins,
   };
+}
+
+function parseOrigins(raw: string): Config['corsOrigins'] | undefined {
+  if (raw.trim() === '*') return '*';
+  const origins = raw.split(',').map((origin) => origin.trim());
+  return origins.every((origin) => parseHttpUrl(origin) !== undefined && new URL(origin).origin === origin) ? origins : undefined;
 }
 
 function parseHttpUrl(raw: string): string | undefined {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from 'cors';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Container } from 'inversify';
@@ -15,6 +16,16 @@ export function createExpressApp(container: Container): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  const { corsOrigins } = resolve(container, TOKENS.Config);
+  app.use(
+    cors({
+      origin: corsOrigins,
+      credentials: false,
+      allowedHeaders: ['Content-Type', 'X-User-Id', 'Authorization'],
+      exposedHeaders: ['Location', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
 
   app.use((req, res, next) => {
     const requestId = randomUUID();

@@ -78,5 +78,19 @@ export function serviceCases(entry: EntryPoint): void {
       expect(response.headers['x-powered-by']).to.equal(undefined);
       expectError(await request(app.url).get('/images/%E0%A4%A'), 400, 'validation_error');
     });
+
+    it('lets browsers call it from the configured origins only, without credentials', async () => {
+      app = await startApp(entry, { env: { CORS_ORIGINS: 'http://localhost:5173' } });
+      const preflight = await request(app.url).options('/images/abc')
+        .set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'DELETE').set('Access-Control-Request-Headers', 'x-user-id');
+      expect(preflight.status).to.equal(204);
+      expect(preflight.headers['access-control-allow-origin']).to.equal('http://localhost:5173');
+      expect(preflight.headers['access-control-allow-headers']).to.match(/X-User-Id/i);
+      expect(preflight.headers['access-control-allow-credentials']).to.equal(undefined);
+      const listed = await request(app.url).get('/images').set('Origin', 'http://localhost:5173');
+      expect(listed.headers['access-control-expose-headers']).to.match(/X-Request-Id/i);
+      const foreign = await request(app.url).get('/images').set('Origin', 'https://evil.example');
+      expect(foreign.headers['access-control-allow-origin']).to.equal(undefined);
+    });
   });
 }

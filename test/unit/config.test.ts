@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../../apps/config.ts';
 describe('configuration', () => {
   it('has working defaults with an empty environment', () => {
     const config = loadConfig({});
-    expect(config).to.deep.include({ port: 8000, host: '127.0.0.1', publicUrl: 'http://localhost:8000', storage: 'memory', logLevel: 'info' });
+    expect(config).to.deep.include({ port: 8000, host: '127.0.0.1', publicUrl: 'http://localhost:8000', storage: 'memory', logLevel: 'info', corsOrigins: '*' });
     expect(config.aws).to.deep.equal({ region: 'us-east-1', endpointUrl: undefined, bucket: 'instagram-images-dev', table: 'ImageMetadata-dev' });
     expect(config.pageTokenSecret).to.have.length(32);
   });
@@ -19,8 +19,10 @@ describe('configuration', () => {
       AWS_DEFAULT_REGION: 'eu-west-1',
       AWS_ENDPOINT_URL: 'http://localhost:4566',
       PUBLIC_URL: 'https://img.example.com/',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
     });
     expect(config).to.deep.include({ port: 9000, host: '0.0.0.0', publicUrl: 'https://img.example.com' });
+    expect(config.corsOrigins).to.deep.equal(['https://app.example.com', 'http://localhost:5173']);
     expect(config.aws).to.deep.equal({ region: 'eu-west-1', endpointUrl: 'http://localhost:4566', bucket: 'my-bucket', table: 'Images_prod' });
   });
 
@@ -29,7 +31,7 @@ describe('configuration', () => {
   });
 
   it('reports every bad value at once, naming the variable', () => {
-    const bad = { PORT: '80a', S3_BUCKET_NAME: 'Bad_Bucket', AWS_ENDPOINT_URL: 'ftp://x', STORAGE: 'disk', PAGE_TOKEN_SECRET: 'short', LOG_LEVEL: 'loud', AWS_DEFAULT_REGION: 'mars' };
+    const bad = { PORT: '80a', S3_BUCKET_NAME: 'Bad_Bucket', AWS_ENDPOINT_URL: 'ftp://x', STORAGE: 'disk', PAGE_TOKEN_SECRET: 'short', LOG_LEVEL: 'loud', AWS_DEFAULT_REGION: 'mars', CORS_ORIGINS: 'https://a.example/path' };
     try {
       loadConfig(bad);
       expect.fail('expected a ConfigError');
