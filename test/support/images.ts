@@ -5,19 +5,9 @@ import { crc32, deflateSync } from 'node:zlib';
 
 export type TestFormat = 'jpeg' | 'png' | 'gif' | 'webp';
 
-export interface ImageOptions {
-  width: number;
-  height: number;
-  format: TestFormat;
-  size?: number;
-}
+export interface ImageOptions { width: number; height: number; format: TestFormat; size?: number }
 
-export const MIME: Record<TestFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-};
+export const MIME: Record<TestFormat, string> = { jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp' };
 
 const MAX_SIDE: Record<TestFormat, number> = { jpeg: 65535, png: 2 ** 31 - 1, gif: 65535, webp: 16384 };
 
@@ -69,7 +59,7 @@ class BitWriter {
     this.acc |= value << this.count;
     this.count += bits;
     for (; this.count >= 8; this.count -= 8, this.acc >>>= 8) this.bytes[this.pos++] = this.acc & 0xff;
-    if (this.count > 0) this.bytes[this.pos] = this.acc;
+    if (this.count > 0) this.bytes[this.pos] = this.acc; // so `bytes` is complete without a flush
   }
 }
 
@@ -178,18 +168,21 @@ function subBlocks(data: Buffer): Buffer {
   return out;
 }
 
-/** One Comment Extension: 3 bytes of framing plus sub-blocks of 2..256 bytes each. */
+/** One Comment Extension: 3 bytes of framing around sub-blocks of 2..256 bytes each. */
 function gifComment(gap: number): Buffer {
   if (gap < 3 || gap === 4) cannotPad('gif', gap, 'a comment costs 3 bytes, or 5+ with text');
-  const parts = [Buffer.from([0x21, 0xfe])];
-  for (let left = gap - 3; left > 0;) {
+  const out = Buffer.alloc(gap, 0x2e);
+  out[0] = 0x21;
+  out[1] = 0xfe;
+  out[gap - 1] = 0;
+  for (let at = 2, left = gap - 3; left > 0;) {
     // Never leave exactly 1 byte: a sub-block needs a length byte and at least one data byte.
     const n = left > 256 ? (left === 257 ? 254 : 255) : left - 1;
-    parts.push(Buffer.from([n]), Buffer.alloc(n, 0x2e));
+    out[at] = n;
+    at += n + 1;
     left -= n + 1;
   }
-  parts.push(Buffer.from([0]));
-  return Buffer.concat(parts);
+  return out;
 }
 
 const [CLEAR, END] = [4, 5]; // for LZW minimum code size 2
@@ -274,20 +267,24 @@ function vp8l(width: number, height: number): Buffer {
 }
 
 /**
- * Padding is a trailing unknown 'XPAD' chunk, which WebP readers skip. An odd total is only reachable by
- * leaving out that last chunk's RIFF pad byte, so odd sizes end with an odd-length XPAD and no pad byte
- * (the RIFF size field still counts every byte in the file).
+ * The extended layout (a VP8X chunk first) is the one that allows unknown chunks, so padding is a
+ * trailing 'XPAD' chunk that readers skip. RIFF chunks are even-sized by definition, so an odd total
+ * ends with one zero byte after the RIFF chunk (not counted in its size), which libwebp ignores.
  */
 function webp(width: number, height: number, size: number | undefined): Buffer {
   const header = Buffer.from('RIFF\0\0\0\0WEBP', 'latin1');
-  const out = fit('webp', [header, riffChunk('VP8L', vp8l(width, height))], [], size, (gap) => {
+  const canvas = Buffer.alloc(10); // no feature flags
+  canvas.writeUIntLE(width - 1, 4, 3);
+  canvas.writeUIntLE(height - 1, 7, 3);
+  const head = [header, riffChunk('VP8X', canvas), riffChunk('VP8L', vp8l(width, height))];
+  const out = fit('webp', head, [], size, (gap) => {
     if (gap < 8) cannotPad('webp', gap, 'a chunk costs 8 bytes');
     const chunk = Buffer.alloc(gap);
     chunk.write('XPAD', 0, 'latin1');
-    chunk.writeUInt32LE(gap - 8, 4);
+    chunk.writeUInt32LE(gap - 8 - (gap % 2), 4);
     return chunk;
   });
-  out.writeUInt32LE(out.length - 8, 4);
+  out.writeUInt32LE(out.length - 8 - (out.length % 2), 4);
   return out;
 }
 
