@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { DomainError } from '../../core/errors.ts';
 import { sortKey } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
 import type { CatalogQuery, ImageCatalog } from '../../core/ports/image-catalog.port.ts';
+import { rejection } from '../support/assertions.ts';
 import { imageRecord } from '../support/records.ts';
 
 export interface CatalogHarness {
@@ -10,15 +10,6 @@ export interface CatalogHarness {
   close?(): Promise<void>;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(DomainError);
-    return error as DomainError;
-  }
-  expect.fail('expected a DomainError');
-}
 
 /** Follows page positions to the end, as a client follows page tokens. */
 async function listAll(catalog: ImageCatalog, query: Omit<CatalogQuery, 'after'>): Promise<{ ids: string[]; pageSizes: number[] }> {

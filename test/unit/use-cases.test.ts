@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { DomainError } from '../../core/errors.ts';
 import type { ProbedFile } from '../../core/ports/image-probe.port.ts';
 import { CheckReadiness } from '../../core/use-cases/check-readiness.ts';
 import { DeleteImage } from '../../core/use-cases/delete-image.ts';
@@ -9,17 +8,9 @@ import type { UploadInput } from '../../core/use-cases/upload-image.ts';
 import { MemoryBlobStore } from '../../adapters/memory/memory-blob-store.ts';
 import { MemoryImageCatalog } from '../../adapters/memory/memory-image-catalog.ts';
 import { HmacPageTokens } from '../../adapters/system/hmac-page-tokens.ts';
+import { rejection } from '../support/assertions.ts';
 import { ManualClock, SequentialIds, failing } from '../support/fakes.ts';
 
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(DomainError);
-    return error as DomainError;
-  }
-  expect.fail('expected a DomainError');
-}
 
 function setup(probed: ProbedFile = { contentType: 'image/png', width: 640, height: 480 }) {
   const clock = new ManualClock('2026-02-03T04:05:06.789Z');
