@@ -62,9 +62,10 @@ export function blobStoreContract(name: string, makeHarness: () => Promise<BlobS
     it('refuses a presigned URL once it has expired', async () => {
       const k = key();
       await store.put(k, bytesOf(2000, 2), { contentType: 'image/webp', fileName: 'a.webp' });
-      const url = await store.presignGet(k, 60);
+      // Short, because a server that judges expiry by its own clock (s3rver) can only be waited out.
+      const url = await store.presignGet(k, 3);
       expect((await fetch(url)).status).to.equal(200);
-      await harness.passTime(61);
+      await harness.passTime(4);
       expect((await fetch(url)).status).to.equal(403);
     });
 

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -17,11 +20,15 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `npm start` as a user would, on a free port, and waits until /health answers. */
+/**
+ * Runs `npm start` as a user would, on a free port, and waits until /health answers. Unless
+ * the caller names one, the data folder is a fresh temporary one, removed on stop.
+ */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
+  const ownDataDir = env.DATA_DIR === undefined ? await mkdtemp(join(tmpdir(), 'image-service-')) : undefined;
   const child: ChildProcess = spawn('npm', ['start', '--silent'], {
-    env: { ...process.env, PORT: String(port), ...env },
+    env: { ...process.env, PORT: String(port), ...(ownDataDir === undefined ? {} : { DATA_DIR: ownDataDir }), ...env },
     // Its own process group, so stopping it also stops the node process npm started.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,11 +37,27 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://localhost:${port}`;
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  const groupAlive = (): boolean => {
+    try {
+      process.kill(-child.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid!, 'SIGTERM');
-    await exited;
+    // npm may exit before the server it started has closed its data folder: wait for the whole group.
+    signalGroup('SIGTERM');
+    for (let waited = 0; groupAlive() && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    signalGroup('SIGKILL');
+    if (ownDataDir !== undefined) await rm(ownDataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 30_000;
