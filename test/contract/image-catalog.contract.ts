@@ -59,6 +59,12 @@ export function imageCatalogContract(name: string, makeHarness: () => Promise<Ca
       expect(await catalog.get(image.id)).to.deep.equal(image);
     });
 
+    it('gives back null title and description and an empty tag list unchanged', async () => {
+      const image = imageRecord({ title: null, description: null, tags: [] });
+      await catalog.create(image);
+      expect(await catalog.get(image.id)).to.deep.equal(image);
+    });
+
     it('knows nothing of an unknown id', async () => {
       expect(await catalog.get('no-such-image')).to.equal(undefined);
     });
@@ -76,6 +82,12 @@ export function imageCatalogContract(name: string, makeHarness: () => Promise<Ca
         const [image] = await seed([imageRecord({ ownerId: 'alice' })]);
         await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z');
         expect((await catalog.get(image!.id))?.deletedAt).to.equal('2026-06-01T00:00:00.000Z');
+      });
+
+      it('changes nothing but deletedAt and updatedAt', async () => {
+        const [image] = await seed([imageRecord({ ownerId: 'alice', tags: ['sea'], description: 'kept' })]);
+        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        expect(await catalog.get(image!.id)).to.deep.equal({ ...image, deletedAt: '2026-06-01T00:00:00.000Z', updatedAt: '2026-06-01T00:00:00.000Z' });
       });
 
       it('refuses another owner (403), an unknown id (404) and a second delete (410)', async () => {
@@ -105,6 +117,20 @@ export function imageCatalogContract(name: string, makeHarness: () => Promise<Ca
         for (const query of [{}, { userId: 'alice' }, { tags: ['sea'] }, { from: '2000-01-01T00:00:00.000Z' }]) {
           const page = await catalog.list({ limit: 10, ...query });
           expect(page.items.map((i) => i.id), JSON.stringify(query)).to.deep.equal([kept!.id]);
+        }
+      });
+
+      it('never counts a deleted image towards a page or towards "more"', async () => {
+        const images = await seed(Array.from({ length: 6 }, () => imageRecord({ ownerId: 'alice', tags: ['sea'] })));
+        const [oldest, , , thirdNewest] = images;
+        await catalog.markDeleted(oldest!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        await catalog.markDeleted(thirdNewest!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        const live = newestFirst(images.filter((i) => i !== oldest && i !== thirdNewest));
+        for (const query of [{}, { userId: 'alice' }, { tags: ['sea'] }, { userId: 'alice', tags: ['sea'] }, { from: '2000-01-01T00:00:00.000Z' }]) {
+          // Both pages of 2 end right before a deleted image: the look-ahead must skip it.
+          const { ids, pageSizes } = await listAll(catalog, { limit: 2, ...query });
+          expect(ids, JSON.stringify(query)).to.deep.equal(live);
+          expect(pageSizes, JSON.stringify(query)).to.deep.equal([2, 2]);
         }
       });
     });
@@ -187,6 +213,74 @@ export function imageCatalogContract(name: string, makeHarness: () => Promise<Ca
         ]);
         const { ids } = await listAll(catalog, { limit: 1, userId: 'alice', tags: ['sea', 'sun'], from: at('02'), to: at('05') });
         expect(ids).to.deep.equal([images[4]!.id, images[1]!.id]);
+      });
+
+      it('lists the records exactly as created, in every mode', async () => {
+        const images = await seed([
+          imageRecord({ ownerId: 'alice', tags: ['sea'], title: null, description: 'Long day' }),
+          imageRecord({ ownerId: 'alice', tags: ['sea', 'sun'], description: null }),
+        ]);
+        for (const query of [{}, { userId: 'alice' }, { tags: ['sea'] }, { userId: 'alice', tags: ['sun', 'sea'] }, { from: '2000-01-01T00:00:00.000Z' }]) {
+          const page = await catalog.list({ limit: 10, ...query });
+          expect(page.items, JSON.stringify(query)).to.deep.equal([images[1], images[0]]);
+        }
+      });
+
+      it('lists an image reached through several of the asked tags once, across page boundaries', async () => {
+        const images = await seed(
+          Array.from({ length: 9 }, (_, i) => imageRecord({ ownerId: 'alice', tags: [['sea', 'sun'], ['sun', 'sea', 'city'], ['sea'], ['city']][i % 4]! })),
+        );
+        const matching = newestFirst(images.filter((i) => i.tags.includes('sea') || i.tags.includes('sun')));
+        for (const limit of [1, 2, 3]) {
+          for (const query of [{ tags: ['sea', 'sun'] }, { tags: ['sun', 'sea', 'beach'] }, { userId: 'alice', tags: ['sea', 'sun'] }]) {
+            const { ids, pageSizes } = await listAll(catalog, { limit, ...query });
+            expect(ids, `limit ${limit} ${JSON.stringify(query)}`).to.deep.equal(matching);
+            expect(pageSizes.slice(0, -1).every((size) => size === limit), `full pages at limit ${limit}`).to.equal(true);
+          }
+        }
+      });
+
+      it('pages through many images of one millisecond in every mode', async () => {
+        const at = '2026-04-04T04:04:04.004Z';
+        const images = await seed(
+          Array.from({ length: 12 }, (_, i) =>
+            imageRecord({ id: `ms-${String.fromCharCode(97 + ((i * 5) % 12))}`, createdAt: at, ownerId: i % 3 === 0 ? 'bob' : 'alice', tags: i % 2 === 0 ? ['sea'] : ['sun'] }),
+          ),
+        );
+        const cases: [Omit<CatalogQuery, 'limit' | 'after'>, (image: Image) => boolean][] = [
+          [{}, () => true],
+          [{ userId: 'alice' }, (i) => i.ownerId === 'alice'],
+          [{ tags: ['sea'] }, (i) => i.tags.includes('sea')],
+          [{ tags: ['sea', 'sun'] }, () => true],
+          [{ userId: 'alice', tags: ['sun'] }, (i) => i.ownerId === 'alice' && i.tags.includes('sun')],
+          [{ from: at, to: '2026-04-04T04:04:04.005Z' }, () => true],
+        ];
+        for (const [query, matches] of cases) {
+          for (const limit of [1, 2, 5]) {
+            const { ids } = await listAll(catalog, { limit, ...query });
+            expect(ids, `limit ${limit} ${JSON.stringify(query)}`).to.deep.equal(newestFirst(images.filter(matches)));
+          }
+        }
+      });
+
+      it('finds matches behind many images that do not match, and knows when none is left', async () => {
+        const [beach, ...others] = await seed([
+          imageRecord({ ownerId: 'alice', tags: ['beach'] }),
+          ...Array.from({ length: 30 }, (_, i) => imageRecord({ ownerId: i % 2 === 0 ? 'alice' : 'bob', tags: ['city'] })),
+        ]);
+        for (const query of [{ tags: ['beach'] }, { userId: 'alice', tags: ['beach'] }, { to: others[0]!.createdAt }]) {
+          expect(await catalog.list({ limit: 1, ...query }), JSON.stringify(query)).to.deep.equal({ items: [beach], more: false });
+        }
+        const newestCity = others.at(-1)!;
+        expect(await catalog.list({ limit: 1, userId: 'alice', tags: ['beach', 'city'], after: sortKey(newestCity) })).to.deep.include({ more: true });
+        expect(await catalog.list({ limit: 1, userId: 'bob', tags: ['beach'] })).to.deep.equal({ items: [], more: false });
+      });
+
+      it('lists nothing for an empty or inverted date range', async () => {
+        const [image] = await seed([imageRecord()]);
+        for (const query of [{ from: image!.createdAt, to: image!.createdAt }, { from: image!.createdAt, to: '2000-01-01T00:00:00.000Z' }]) {
+          expect(await catalog.list({ limit: 5, ...query }), JSON.stringify(query)).to.deep.equal({ items: [], more: false });
+        }
       });
     });
   });

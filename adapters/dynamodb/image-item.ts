@@ -1,0 +1,70 @@
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { isDeleted, sortKey } from '../../core/image.ts';
+import type { Image, ImageFormat } from '../../core/image.ts';
+
+export type Item = Record<string, NativeAttributeValue>;
+export type Key = { PK: string; SK: string };
+
+export const INDEX = {
+  byUser: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+  byTime: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+} as const;
+
+export const imageKey = (id: string): Key => ({ PK: `IMAGE#${id}`, SK: 'IMAGE' });
+export const userPartition = (ownerId: string): string => `USER#${ownerId}`;
+export const timePartition = (shard: number): string => `TIME#${shard}`;
+export const tagPartition = (tag: string): string => `TAG#${tag}`;
+
+/**
+ * FNV-1a (32 bit) over the id's UTF-8 bytes: stable across processes and releases, unlike
+ * anything seeded. Uploads spread over the shards because ids are random.
+ */
+export function shardOf(id: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(id, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193);
+  return (hash >>> 0) % shards;
+}
+
+/**
+ * The image's own fields as attributes, plus its keys. A deleted image carries no index
+ * keys, so the sparse indexes never list it.
+ */
+export function toImageItem(image: Image, shards: number): Item {
+  const indexKeys = isDeleted(image)
+    ? {}
+    : {
+        GSI1PK: userPartition(image.ownerId),
+        GSI1SK: sortKey(image),
+        GSI2PK: timePartition(shardOf(image.id, shards)),
+        GSI2SK: sortKey(image),
+      };
+  return { ...imageKey(image.id), ...indexKeys, ...image };
+}
+
+/** The Image back, field by field, so no storage attribute leaks out. */
+export function fromImageItem(item: Item): Image {
+  const image: Image = {
+    id: item.id as string,
+    ownerId: item.ownerId as string,
+    title: item.title as string | null,
+    description: item.description as string | null,
+    tags: item.tags as string[],
+    fileName: item.fileName as string,
+    fileSize: item.fileSize as number,
+    contentType: item.contentType as string,
+    format: item.format as ImageFormat,
+    width: item.width as number,
+    height: item.height as number,
+    storageKey: item.storageKey as string,
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  };
+  if (item.deletedAt !== undefined) image.deletedAt = item.deletedAt as string;
+  return image;
+}
+
+/** One per distinct tag of a live image; listing by tag reads these, then the images. */
+export const tagLinkKeys = (image: Image): Key[] =>
+  isDeleted(image) ? [] : [...new Set(image.tags)].map((tag) => ({ PK: tagPartition(tag), SK: sortKey(image) }));
+
+export const tagLinkItem = (key: Key, image: Image): Item => ({ ...key, imageId: image.id });

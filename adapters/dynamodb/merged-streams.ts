@@ -1,0 +1,94 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { orUnavailable } from './dynamodb-errors.ts';
+import type { Item } from './image-item.ts';
+
+/** Sort keys from `from` (inclusive) up to `below` (exclusive); either end may be open. */
+export interface SortKeyRange {
+  from?: string;
+  below?: string;
+}
+
+export interface StreamSource {
+  tableName: string;
+  indexName?: string;
+  partitionKey: { name: string; value: string };
+  sortKeyName: string;
+  range: SortKeyRange;
+  /** Evaluated after DynamoDB reads the items, so matches may arrive sparsely. */
+  filter?: { expression: string; names: Record<string, string>; values: Record<string, string> };
+  /** Items the caller expects to need; the first request reads no more than this. */
+  expected: number;
+  consistentRead: boolean;
+}
+
+// When a filter or later checks drop items, each following request reads twice as many, so
+// a sparse stream costs a few round trips, not one per `expected` items.
+const MAX_QUERY_LIMIT = 1000;
+
+/**
+ * One partition's items within the range, newest first, fetched page by page only as the
+ * consumer pulls. DynamoDB allows one condition on the sort key, so a range closed at both
+ * ends becomes BETWEEN, which includes `below`: that one key is dropped here.
+ */
+export async function* queryStream(doc: DynamoDBDocumentClient, source: StreamSource): AsyncGenerator<Item> {
+  const { from, below } = source.range;
+  if (from !== undefined && below !== undefined && from >= below) return;
+  const bounds =
+    from !== undefined && below !== undefined ? { condition: ' AND #sk BETWEEN :from AND :below', values: { ':from': from, ':below': below } }
+    : from !== undefined ? { condition: ' AND #sk >= :from', values: { ':from': from } }
+    : below !== undefined ? { condition: ' AND #sk < :below', values: { ':below': below } }
+    : undefined;
+  const input: QueryCommandInput = {
+    TableName: source.tableName,
+    IndexName: source.indexName,
+    KeyConditionExpression: `#pk = :pk${bounds?.condition ?? ''}`,
+    FilterExpression: source.filter?.expression,
+    ExpressionAttributeNames: { '#pk': source.partitionKey.name, ...(bounds && { '#sk': source.sortKeyName }), ...source.filter?.names },
+    ExpressionAttributeValues: { ':pk': source.partitionKey.value, ...bounds?.values, ...source.filter?.values },
+    ScanIndexForward: false,
+    ConsistentRead: source.consistentRead,
+  };
+  let limit = Math.min(Math.max(source.expected, 1), MAX_QUERY_LIMIT);
+  let startKey: Item | undefined;
+  do {
+    const page = await orUnavailable(doc.send(new QueryCommand({ ...input, Limit: limit, ExclusiveStartKey: startKey })));
+    for (const item of page.Items ?? []) if (item[source.sortKeyName] !== below) yield item;
+    startKey = page.LastEvaluatedKey;
+    limit = Math.min(limit * 2, MAX_QUERY_LIMIT);
+  } while (startKey !== undefined);
+}
+
+/**
+ * Several newest-first streams as one, by `key`; an element reached through several streams
+ * (an image through two of its tags) comes out once, as equal keys meet at the heads. The
+ * streams' first pages are fetched together; after that each is read only as far as needed.
+ */
+export async function* mergeNewestFirst<T>(streams: AsyncIterator<T>[], key: (element: T) => string): AsyncGenerator<T> {
+  const heads = await Promise.all(streams.map((stream) => stream.next()));
+  let lastKey: string | undefined;
+  for (;;) {
+    let newest = -1;
+    heads.forEach((head, i) => {
+      if (!head.done && (newest === -1 || key(head.value) > key((heads[newest] as IteratorYieldResult<T>).value))) newest = i;
+    });
+    if (newest === -1) return;
+    const element = (heads[newest] as IteratorYieldResult<T>).value;
+    if (key(element) !== lastKey) {
+      lastKey = key(element);
+      yield element;
+    }
+    heads[newest] = await streams[newest]!.next();
+  }
+}
+
+/** Up to `count` elements, pulling no further than needed. */
+export async function take<T>(elements: AsyncIterator<T>, count: number): Promise<T[]> {
+  const taken: T[] = [];
+  while (taken.length < count) {
+    const next = await elements.next();
+    if (next.done) break;
+    taken.push(next.value);
+  }
+  return taken;
+}
