@@ -1,7 +1,25 @@
-import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 
-export type StorageMode = 'memory';
+/**
+ * `embedded`: S3 and DynamoDB servers started by the service itself, data on disk (default).
+ * `aws`: real AWS, or any AWS-compatible endpoint such as LocalStack.
+ * `memory`: nothing persists; for quick tries.
+ */
+export type StorageMode = 'embedded' | 'aws' | 'memory';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AwsConfig {
+  region: string;
+  /** Unset means AWS itself. */
+  s3Endpoint: string | undefined;
+  dynamodbEndpoint: string | undefined;
+  /** Unset means the SDK's default credential chain. */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  bucket: string;
+  table: string;
+  /** Partitions of the by-time index; listing all images reads one stream per shard. */
+  timeShards: number;
+}
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -10,8 +28,12 @@ export interface Config {
   /** Base of URLs the service hands out for its own routes (in-memory download URLs). */
   publicUrl: string;
   storage: StorageMode;
-  aws: { region: string; endpointUrl: string | undefined; bucket: string; table: string };
-  pageTokenSecret: Buffer;
+  /** Absolute path of the embedded stack's data folder. */
+  dataDir: string;
+  embedded: { s3Port: number; dynamodbPort: number };
+  aws: AwsConfig;
+  /** Unset: the embedded stack keeps one in its data folder; other modes make one per process. */
+  pageTokenSecret: Buffer | undefined;
   logLevel: LogLevel;
   /** Origins browsers may call from; `*` allows any (no credentials are ever allowed). */
   corsOrigins: '*' | string[];
@@ -24,9 +46,10 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const STORAGE_MODES: readonly StorageMode[] = ['embedded', 'aws', 'memory'];
 
 /** Reads and checks every setting, reporting all bad values at once rather than the first. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
   // An empty variable is treated as unset, the way shells and .env files usually mean it.
   const read = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
@@ -37,37 +60,48 @@ export function loadConfig(env: Env = process.env): Config {
     if (value === undefined) problems.push(`${name}=${JSON.stringify(raw)} is not valid: expected ${expected}.`);
     return value ?? fallback;
   };
+  const port = (name: string, fallback: number) =>
+    check(name, fallback, (raw) => (/^\d{1,5}$/.test(raw) && Number(raw) <= 65_535 ? Number(raw) : undefined), 'a port number from 0 to 65535');
+  const url = (name: string) => check<string | undefined>(name, undefined, parseHttpUrl, 'an http(s) URL such as http://localhost:4566');
 
-  const port = check('PORT', 8000, (raw) => (/^\d{1,5}$/.test(raw) && Number(raw) <= 65_535 ? Number(raw) : undefined), 'a port number from 0 to 65535');
+  const httpPort = port('PORT', 8000);
   const host = check('HOST', '127.0.0.1', (raw) => (/^[A-Za-z0-9.:[\]-]+$/.test(raw) ? raw : undefined), 'a host name or IP address');
-  const publicUrl = check('PUBLIC_URL', `http://localhost:${port}`, parseHttpUrl, 'an http(s) URL such as http://localhost:8000');
-  const storage = check('STORAGE', 'memory' as StorageMode, (raw) => (raw === 'memory' ? raw : undefined), 'memory');
-  const region = check('AWS_DEFAULT_REGION', 'us-east-1', (raw) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(raw) ? raw : undefined), 'an AWS region such as us-east-1');
-  const endpointUrl = check('AWS_ENDPOINT_URL', undefined, parseHttpUrl, 'an http(s) URL such as http://localhost:4566');
-  const bucket = check('S3_BUCKET_NAME', 'instagram-images-dev', (raw) => (/^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw) && !raw.includes('..') ? raw : undefined), 'an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)');
-  const table = check('DYNAMODB_TABLE_NAME', 'ImageMetadata-dev', (raw) => (/^[A-Za-z0-9_.-]{3,255}$/.test(raw) ? raw : undefined), 'a DynamoDB table name (3-255 letters, digits, _ . -)');
-  const secret = check('PAGE_TOKEN_SECRET', undefined, (raw) => (raw.length >= 32 ? Buffer.from(raw) : undefined), 'at least 32 characters');
-  const corsOrigins = check('CORS_ORIGINS', '*' as Config['corsOrigins'], parseOrigins, "'*' or comma-separated origins such as https://app.example.com");
-  const logLevel = check('LOG_LEVEL', 'info' as LogLevel, (raw) => LOG_LEVELS.find((level) => level === raw), LOG_LEVELS.join(', '));
+  const publicUrl = check('PUBLIC_URL', `http://localhost:${httpPort}`, parseHttpUrl, 'an http(s) URL such as http://localhost:8000');
+  const endpoint = url('AWS_ENDPOINT_URL');
+  // Pointing the service at an endpoint (LocalStack) means using it, unless told otherwise.
+  const storage = check('STORAGE', endpoint === undefined ? 'embedded' : 'aws', (raw) => STORAGE_MODES.find((m) => m === raw), STORAGE_MODES.join(', '));
+  const s3Endpoint = url('AWS_ENDPOINT_URL_S3') ?? endpoint;
+  const dynamodbEndpoint = url('AWS_ENDPOINT_URL_DYNAMODB') ?? endpoint;
+  const accessKeyId = read('AWS_ACCESS_KEY_ID');
+  const secretAccessKey = read('AWS_SECRET_ACCESS_KEY');
+  // LocalStack takes any keys; a newcomer without AWS credentials should not have to invent some.
+  const credentials =
+    accessKeyId === undefined && secretAccessKey === undefined && (s3Endpoint !== undefined || dynamodbEndpoint !== undefined)
+      ? { accessKeyId: 'test', secretAccessKey: 'test' }
+      : undefined;
 
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
-  return {
-    port,
+  const config: Config = {
+    port: httpPort,
     host,
     publicUrl: publicUrl.replace(/\/+$/, ''),
     storage,
-    aws: { region, endpointUrl, bucket, table },
-    // Without a configured secret, tokens only need to outlive this process, as in-memory data does.
-    pageTokenSecret: secret ?? randomBytes(32),
-    logLevel,
-    corsOrigins,
+    dataDir: resolve(cwd, read('DATA_DIR') ?? '.data'),
+    embedded: { s3Port: port('EMBEDDED_S3_PORT', 0), dynamodbPort: port('EMBEDDED_DYNAMODB_PORT', 0) },
+    aws: {
+      region: check('AWS_DEFAULT_REGION', 'us-east-1', (raw) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(raw) ? raw : undefined), 'an AWS region such as us-east-1'),
+      s3Endpoint,
+      dynamodbEndpoint,
+      credentials,
+      bucket: check('S3_BUCKET_NAME', 'instagram-images-dev', (raw) => (/^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw) && !raw.includes('..') ? raw : undefined), 'an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)'),
+      table: check('DYNAMODB_TABLE_NAME', 'ImageMetadata-dev', (raw) => (/^[A-Za-z0-9_.-]{3,255}$/.test(raw) ? raw : undefined), 'a DynamoDB table name (3-255 letters, digits, _ . -)'),
+      timeShards: check('DYNAMODB_TIME_SHARDS', 4, (raw) => (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64 ? Number(raw) : undefined), 'a whole number from 1 to 64'),
+    },
+    pageTokenSecret: check('PAGE_TOKEN_SECRET', undefined, (raw) => (raw.length >= 32 ? Buffer.from(raw) : undefined), 'at least 32 characters'),
+    logLevel: check('LOG_LEVEL', 'info' as LogLevel, (raw) => LOG_LEVELS.find((level) => level === raw), LOG_LEVELS.join(', ')),
+    corsOrigins: check('CORS_ORIGINS', '*' as Config['corsOrigins'], parseOrigins, "'*' or comma-separated origins such as https://app.example.com"),
   };
-}
-
-function parseOrigins(raw: string): Config['corsOrigins'] | undefined {
-  if (raw.trim() === '*') return '*';
-  const origins = raw.split(',').map((origin) => origin.trim());
-  return origins.every((origin) => parseHttpUrl(origin) !== undefined && new URL(origin).origin === origin) ? origins : undefined;
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return config;
 }
 
 function parseHttpUrl(raw: string): string | undefined {
@@ -76,5 +110,22 @@ function parseHttpUrl(raw: string): string | undefined {
     return url.protocol === 'http:' || url.protocol === 'https:' ? raw : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function parseOrigins(raw: string): Config['corsOrigins'] | undefined {
+  if (raw.trim() === '*') return '*';
+  const origins = raw.split(',').map((origin) => origin.trim());
+  return origins.every((origin) => parseHttpUrl(origin) !== undefined && new URL(origin).origin === origin) ? origins : undefined;
+}
+
+/** For entry points: a bad setting ends the process with the message alone (no stack trace). */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
   }
 }

@@ -11,14 +11,14 @@ import { CheckReadiness } from '../core/use-cases/check-readiness.ts';
 import { DeleteImage } from '../core/use-cases/delete-image.ts';
 import { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import { UploadImage } from '../core/use-cases/upload-image.ts';
-import { MemoryBlobStore } from '../adapters/memory/memory-blob-store.ts';
-import { MemoryImageCatalog } from '../adapters/memory/memory-image-catalog.ts';
 import { HeaderImageProbe } from '../adapters/probe/header-image-probe.ts';
 import { HmacPageTokens } from '../adapters/system/hmac-page-tokens.ts';
 import { SystemClock } from '../adapters/system/system-clock.ts';
 import { UuidGenerator } from '../adapters/system/uuid-generator.ts';
 import packageJson from '../package.json' with { type: 'json' };
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
+import { openStorage } from './storage.ts';
 import { docRoutes } from './http/docs.ts';
 import { localBlobRoute } from './http/local-blob-route.ts';
 import { apiRoutes } from './http/routes.ts';
@@ -50,16 +50,13 @@ export function buildContainer(config: Config, overrides: AdapterOverrides = {})
   value(TOKENS.Clock, clock);
   value(TOKENS.IdGenerator, overrides.ids ?? new UuidGenerator());
   value(TOKENS.ImageProbe, overrides.probe ?? new HeaderImageProbe());
-  value(TOKENS.PageTokens, new HmacPageTokens(config.pageTokenSecret));
+  value(TOKENS.PageTokens, new HmacPageTokens(config.pageTokenSecret ?? randomBytes(32)));
 
-  if (overrides.blobStore !== undefined) {
-    value(TOKENS.BlobStore, overrides.blobStore);
-  } else {
-    const localBlobs = new MemoryBlobStore(clock, config.publicUrl);
-    value(TOKENS.BlobStore, localBlobs);
-    value(TOKENS.LocalBlobs, localBlobs);
-  }
-  value(TOKENS.ImageCatalog, overrides.catalog ?? new MemoryImageCatalog());
+  const storage = openStorage(config, clock);
+  value(TOKENS.Storage, storage);
+  value(TOKENS.BlobStore, overrides.blobStore ?? storage.blobStore);
+  value(TOKENS.ImageCatalog, overrides.catalog ?? storage.catalog);
+  if (storage.localBlobs !== undefined && overrides.blobStore === undefined) value(TOKENS.LocalBlobs, storage.localBlobs);
 
   make(TOKENS.UploadImage, (blobs, catalog, probe, clock, ids) => new UploadImage(blobs, catalog, probe, clock, ids), [
     TOKENS.BlobStore,

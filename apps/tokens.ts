@@ -12,6 +12,7 @@ import type { UploadImage } from '../core/use-cases/upload-image.ts';
 import type { MemoryBlobStore } from '../adapters/memory/memory-blob-store.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import type { Storage } from './storage.ts';
 
 declare const service: unique symbol;
 
@@ -26,6 +27,8 @@ const token = <T>(name: string): Token<T> => Symbol.for(`image.${name}`) as Toke
 export const TOKENS = {
   Config: token<Config>('Config'),
   Logger: token<Logger>('Logger'),
+  /** The configured stores with their setup and shutdown. */
+  Storage: token<Storage>('Storage'),
   BlobStore: token<BlobStore>('BlobStore'),
   ImageCatalog: token<ImageCatalog>('ImageCatalog'),
   ImageProbe: token<ImageProbe>('ImageProbe'),

@@ -16,7 +16,7 @@ blobStoreContract('memory', async () => {
   const clock = new ManualClock();
   let store: MemoryBlobStore | undefined;
   const server = await listenOnLoopback((url) => {
-    const container = buildContainer(loadConfig({ PUBLIC_URL: url, LOG_LEVEL: 'silent' }), { clock });
+    const container = buildContainer(loadConfig({ STORAGE: 'memory', PUBLIC_URL: url, LOG_LEVEL: 'silent' }), { clock });
     store = resolve(container, TOKENS.LocalBlobs);
     return createExpressApp(container);
   });

@@ -34,7 +34,7 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   let container: Container | undefined;
   const server = await listenOnLoopback((url) => {
-    container = buildContainer(loadConfig({ PUBLIC_URL: url, ...options.env }), { ...options.overrides, clock, logger });
+    container = buildContainer(loadConfig({ STORAGE: 'memory', PUBLIC_URL: url, ...options.env }), { ...options.overrides, clock, logger });
     return entry(container);
   });
   return { url: server.url, clock, container: container!, logs, close: () => server.close() };

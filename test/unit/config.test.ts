@@ -3,11 +3,21 @@ import { spawnSync } from 'node:child_process';
 import { ConfigError, loadConfig } from '../../apps/config.ts';
 
 describe('configuration', () => {
-  it('has working defaults with an empty environment', () => {
-    const config = loadConfig({});
-    expect(config).to.deep.include({ port: 8000, host: '127.0.0.1', publicUrl: 'http://localhost:8000', storage: 'memory', logLevel: 'info', corsOrigins: '*' });
-    expect(config.aws).to.deep.equal({ region: 'us-east-1', endpointUrl: undefined, bucket: 'instagram-images-dev', table: 'ImageMetadata-dev' });
-    expect(config.pageTokenSecret).to.have.length(32);
+  it('has working defaults with an empty environment: the embedded stack under ./.data', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).to.deep.include({ port: 8000, host: '127.0.0.1', publicUrl: 'http://localhost:8000', storage: 'embedded', dataDir: '/srv/app/.data', logLevel: 'info', corsOrigins: '*', pageTokenSecret: undefined });
+    expect(config.embedded).to.deep.equal({ s3Port: 0, dynamodbPort: 0 });
+    expect(config.aws).to.deep.equal({ region: 'us-east-1', s3Endpoint: undefined, dynamodbEndpoint: undefined, credentials: undefined, bucket: 'instagram-images-dev', table: 'ImageMetadata-dev', timeShards: 4 });
+  });
+
+  it('switches to external AWS endpoints (LocalStack) with AWS_ENDPOINT_URL, with stand-in keys when none are set', () => {
+    const config = loadConfig({ AWS_ENDPOINT_URL: 'http://localhost:4566' });
+    expect(config.storage).to.equal('aws');
+    expect(config.aws).to.deep.include({ s3Endpoint: 'http://localhost:4566', dynamodbEndpoint: 'http://localhost:4566', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const own = loadConfig({ AWS_ENDPOINT_URL: 'http://localhost:4566', AWS_ENDPOINT_URL_S3: 'http://localhost:9000', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' });
+    expect(own.aws).to.deep.include({ s3Endpoint: 'http://localhost:9000', dynamodbEndpoint: 'http://localhost:4566', credentials: undefined });
+    expect(loadConfig({ STORAGE: 'memory', AWS_ENDPOINT_URL: 'http://localhost:4566' }).storage).to.equal('memory');
+    expect(loadConfig({ STORAGE: 'aws' }).aws.s3Endpoint, 'real AWS').to.equal(undefined);
   });
 
   it('reads the old service variable names', () => {
@@ -19,11 +29,14 @@ describe('configuration', () => {
       AWS_DEFAULT_REGION: 'eu-west-1',
       AWS_ENDPOINT_URL: 'http://localhost:4566',
       PUBLIC_URL: 'https://img.example.com/',
+      DATA_DIR: '/var/lib/images',
+      DYNAMODB_TIME_SHARDS: '16',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
     });
     expect(config).to.deep.include({ port: 9000, host: '0.0.0.0', publicUrl: 'https://img.example.com' });
     expect(config.corsOrigins).to.deep.equal(['https://app.example.com', 'http://localhost:5173']);
-    expect(config.aws).to.deep.equal({ region: 'eu-west-1', endpointUrl: 'http://localhost:4566', bucket: 'my-bucket', table: 'Images_prod' });
+    expect(config.aws).to.deep.include({ region: 'eu-west-1', s3Endpoint: 'http://localhost:4566', bucket: 'my-bucket', table: 'Images_prod', timeShards: 16 });
+    expect(config.dataDir).to.equal('/var/lib/images');
   });
 
   it('treats empty variables as unset', () => {
@@ -31,7 +44,7 @@ describe('configuration', () => {
   });
 
   it('reports every bad value at once, naming the variable', () => {
-    const bad = { PORT: '80a', S3_BUCKET_NAME: 'Bad_Bucket', AWS_ENDPOINT_URL: 'ftp://x', STORAGE: 'disk', PAGE_TOKEN_SECRET: 'short', LOG_LEVEL: 'loud', AWS_DEFAULT_REGION: 'mars', CORS_ORIGINS: 'https://a.example/path' };
+    const bad = { PORT: '80a', S3_BUCKET_NAME: 'Bad_Bucket', AWS_ENDPOINT_URL: 'ftp://x', STORAGE: 'disk', PAGE_TOKEN_SECRET: 'short', LOG_LEVEL: 'loud', AWS_DEFAULT_REGION: 'mars', CORS_ORIGINS: 'https://a.example/path', DYNAMODB_TIME_SHARDS: '0', EMBEDDED_S3_PORT: '-1' };
     try {
       loadConfig(bad);
       expect.fail('expected a ConfigError');
