@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import multer from 'multer';
 import { DomainError, invalid } from '../../core/errors.ts';
 import { LIMITS } from '../../core/rules.ts';
@@ -31,15 +32,19 @@ const tooLarge = (): DomainError =>
     details: { max_bytes: LIMITS.maxFileBytes },
   });
 
+/** A request body as a stream with its headers: Express's request, or one built from a Lambda event. */
+export type MultipartSource = Readable & { headers: IncomingHttpHeaders; body?: unknown; file?: Express.Multer.File };
+
 /** Parses a multipart/form-data request into the upload form, translating every failure to a 4xx. */
-export async function parseMultipart(request: IncomingMessage & { body?: unknown; file?: Express.Multer.File }, response: ServerResponse): Promise<MultipartUpload> {
+export async function parseMultipart(request: MultipartSource): Promise<MultipartUpload> {
   if (!/^multipart\/form-data\s*;/i.test(request.headers['content-type'] ?? '')) {
     throw invalid('The upload must be sent as multipart/form-data with the image in the field \'file\'.', { field: 'file' });
   }
   if (Number(request.headers['content-length'] ?? 0) > MAX_UPLOAD_BODY_BYTES) throw tooLarge();
 
   await new Promise<void>((resolve, reject) => {
-    parser(request as never, response as never, (error: unknown) => (error === undefined ? resolve() : reject(multipartError(error))));
+    // multer reads only the request; the response argument is part of the middleware shape.
+    parser(request as never, undefined as never, (error: unknown) => (error === undefined ? resolve() : reject(multipartError(error))));
   });
 
   const fields: Record<string, string> = {};

@@ -3,7 +3,7 @@ import type { CheckReadiness } from '../../core/use-cases/check-readiness.ts';
 import type { DeleteImage } from '../../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages, ListInput } from '../../core/use-cases/read-images.ts';
 import type { UploadImage } from '../../core/use-cases/upload-image.ts';
-import { callerId } from './identity.ts';
+import { callerId, uploadOwner } from './identity.ts';
 import { queryBoolean, queryInteger, queryValue, splitList } from './params.ts';
 import type { HttpRequest, HttpResponse, Route } from './types.ts';
 import { imageView } from './views.ts';
@@ -62,7 +62,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const fields = request.upload?.fields ?? {};
         if (file === undefined) throw invalid("An image file is required in the multipart field 'file'.", { field: 'file' });
         const { image, downloadUrl } = await deps.upload.execute({
-          userId: fields.user_id,
+          userId: uploadOwner(request, fields.user_id),
           title: fields.title,
           description: fields.description,
           tags: splitList(fields.tags),

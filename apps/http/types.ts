@@ -10,6 +10,8 @@ export interface HttpRequest {
   /** Filled by the entry point for routes that declare `multipart`. */
   upload?: MultipartUpload;
   requestId: string;
+  /** Set when a trusted authorizer in front of the service has verified the caller. */
+  authorizedCaller?: string;
 }
 
 export interface UploadedFile {

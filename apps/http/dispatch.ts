@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import { errorResponse } from './errors.ts';
+import type { RouteMatch } from './router.ts';
+import type { HttpRequest, HttpResponse, MultipartUpload } from './types.ts';
+
+/** A request as an entry point received it, before routing. */
+export interface IncomingHttp {
+  method: string;
+  /** The path as sent, still percent-encoded. */
+  rawPath: string;
+  /** Without the leading `?`. */
+  rawQuery: string;
+  /** Lower-case names. */
+  headers: Record<string, string | undefined>;
+  requestId: string;
+  /** The caller a trusted authorizer in front of the service has verified (API Gateway JWT). */
+  authorizedCaller?: string;
+  /** Reads the multipart body, for routes that take one. */
+  readUpload(): Promise<MultipartUpload>;
+}
+
+// Sent on every answer: clients must not sniff JSON or images into something executable.
+const STANDARD_HEADERS = { 'x-content-type-options': 'nosniff' };
+
+/**
+ * Everything between an entry point and the routes: routing, query parsing, multipart,
+ * error mapping and the request log line, so Express and Lambda answer identically.
+ */
+export async function dispatch(route: (method: string, rawPath: string) => RouteMatch, incoming: IncomingHttp, logger: Logger): Promise<HttpResponse> {
+  const started = performance.now();
+  let response: HttpResponse;
+  try {
+    const { route: matched, params } = route(incoming.method, incoming.rawPath);
+    const request: HttpRequest = {
+      method: incoming.method,
+      path: incoming.rawPath,
+      params,
+      query: parseQuery(incoming.rawQuery),
+      headers: incoming.headers,
+      requestId: incoming.requestId,
+      ...(incoming.authorizedCaller === undefined ? {} : { authorizedCaller: incoming.authorizedCaller }),
+    };
+    if (matched.multipart) request.upload = await incoming.readUpload();
+    response = await matched.handle(request);
+  } catch (error) {
+    response = errorResponse(error, incoming.requestId);
+    if (response.status >= 500) logger.error({ request_id: incoming.requestId, err: error }, 'request failed');
+  }
+  response.headers = { ...STANDARD_HEADERS, 'x-request-id': incoming.requestId, ...response.headers };
+  const ms = Math.round((performance.now() - started) * 10) / 10;
+  logger.info({ request_id: incoming.requestId, method: incoming.method, path: incoming.rawPath, status: response.status, ms }, 'request');
+  return response;
+}
+
+/** Repeated parameters become arrays, as Express's simple parser makes them. */
+export function parseQuery(rawQuery: string): HttpRequest['query'] {
+  // No prototype, so a parameter named __proto__ is just a parameter.
+  const query: HttpRequest['query'] = Object.create(null) as HttpRequest['query'];
+  for (const [name, value] of new URLSearchParams(rawQuery)) {
+    const existing = query[name];
+    query[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return query;
+}

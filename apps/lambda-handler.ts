@@ -1,0 +1,97 @@
+import { Readable } from 'node:stream';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Container } from 'inversify';
+import { DomainError } from '../core/errors.ts';
+import { httpRoutes, resolve } from './container.ts';
+import { dispatch } from './http/dispatch.ts';
+import type { IncomingHttp } from './http/dispatch.ts';
+import { parseMultipart } from './http/multipart.ts';
+import { createRouter } from './http/router.ts';
+import type { HttpResponse } from './http/types.ts';
+import { TOKENS } from './tokens.ts';
+
+export type ApiGatewayEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
+export type ApiGatewayResult = APIGatewayProxyStructuredResultV2 & APIGatewayProxyResult;
+
+/**
+ * Lambda's synchronous invocation carries at most 6 MB, and API Gateway sends a binary body
+ * as base64 (a third larger) inside a JSON event with the headers. 4 MiB of body always fits;
+ * larger uploads go straight to storage through POST /uploads.
+ */
+export const LAMBDA_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const isV2 = (event: ApiGatewayEvent): event is APIGatewayProxyEventV2 => (event as APIGatewayProxyEventV2).version === '2.0';
+
+/** The Lambda entry point over a built container: API Gateway events in, the shared routes, results out. */
+export function createLambdaHandler(container: Container): (event: ApiGatewayEvent) => Promise<ApiGatewayResult> {
+  const logger = resolve(container, TOKENS.Logger);
+  const router = createRouter(httpRoutes(container));
+  return async (event) => toResult(await dispatch(router, toIncoming(event), logger));
+}
+
+function toIncoming(event: ApiGatewayEvent): IncomingHttp {
+  const headers = lowerCaseHeaders(event);
+  const body = event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  return {
+    method: isV2(event) ? event.requestContext.http.method : event.httpMethod,
+    rawPath: isV2(event) ? event.rawPath : event.path,
+    rawQuery: isV2(event) ? event.rawQueryString : rawQueryV1(event),
+    headers,
+    requestId: event.requestContext.requestId,
+    ...authorizedCaller(event),
+    readUpload: async () => {
+      if (body.length > LAMBDA_MAX_BODY_BYTES) {
+        throw new DomainError(
+          'too_large',
+          'payload_too_large',
+          `Uploads through this API are limited to ${LAMBDA_MAX_BODY_BYTES} bytes (4 MiB) on the serverless deployment; send larger images straight to storage with POST /uploads.`,
+          { details: { max_bytes: LAMBDA_MAX_BODY_BYTES, direct_upload: '/uploads' } },
+        );
+      }
+      return parseMultipart(Object.assign(Readable.from([body]), { headers: { ...headers, 'content-length': String(body.length) } }));
+    },
+  };
+}
+
+/** Header names in any case, repeated values joined as HTTP joins them. */
+function lowerCaseHeaders(event: ApiGatewayEvent): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (!isV2(event)) {
+    for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+      if (values !== undefined && values.length > 1) headers[name.toLowerCase()] = values.join(', ');
+    }
+  }
+  if (isV2(event) && event.cookies !== undefined && event.cookies.length > 0) headers.cookie = event.cookies.join('; ');
+  return headers;
+}
+
+function rawQueryV1(event: APIGatewayProxyEvent): string {
+  const query = new URLSearchParams();
+  const multi = event.multiValueQueryStringParameters ?? {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    for (const each of multi[name] ?? [value ?? '']) query.append(name, each);
+  }
+  return query.toString();
+}
+
+/** With a JWT (or Cognito) authorizer in front, API Gateway has already verified the token. */
+function authorizedCaller(event: ApiGatewayEvent): { authorizedCaller?: string } {
+  const context = event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> }; claims?: Record<string, unknown> } };
+  const sub = context.authorizer?.jwt?.claims?.sub ?? context.authorizer?.claims?.sub;
+  return typeof sub === 'string' && sub !== '' ? { authorizedCaller: sub } : {};
+}
+
+function toResult(response: HttpResponse): ApiGatewayResult {
+  const headers = { ...response.headers };
+  if (Buffer.isBuffer(response.body)) {
+    return { statusCode: response.status, headers, body: response.body.toString('base64'), isBase64Encoded: true };
+  }
+  if (response.body === undefined) return { statusCode: response.status, headers, body: '', isBase64Encoded: false };
+  return {
+    statusCode: response.status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(response.body),
+    isBase64Encoded: false,
+  };
+}
