@@ -22,10 +22,25 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
-/** Turns a container into something that serves HTTP: the Express app, or (later) the Lambda handler behind a translator. */
-export type EntryPoint = (container: Container) => RequestListener;
+/** A way to serve the service over HTTP: the Express app, or the Lambda handler behind API Gateway. */
+export interface EntryPoint {
+  name: string;
+  serve(container: Container): RequestListener;
+  /** The largest request body that reaches the service's own code. */
+  maxBodyBytes: number;
+  /** Whether the service answers CORS itself (behind API Gateway, the gateway does). */
+  answersCors: boolean;
+  /** Whether the server can refuse a body by its declared length before reading it. */
+  streamsBodies: boolean;
+}
 
-export const expressEntry: EntryPoint = (container) => createExpressApp(container);
+export const expressEntry: EntryPoint = {
+  name: 'Express',
+  serve: (container) => createExpressApp(container),
+  maxBodyBytes: Number.POSITIVE_INFINITY,
+  answersCors: true,
+  streamsBodies: true,
+};
 
 /** Starts the service on a loopback port with a hand-moved clock and captured logs. */
 export async function startApp(entry: EntryPoint, options: StartOptions = {}): Promise<TestApp> {
@@ -35,7 +50,7 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
   let container: Container | undefined;
   const server = await listenOnLoopback((url) => {
     container = buildContainer(loadConfig({ STORAGE: 'memory', PUBLIC_URL: url, ...options.env }), { ...options.overrides, clock, logger });
-    return entry(container);
+    return entry.serve(container);
   });
   return { url: server.url, clock, container: container!, logs, close: () => server.close() };
 }
