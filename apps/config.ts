@@ -88,7 +88,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dataDir: resolve(cwd, read('DATA_DIR') ?? '.data'),
     embedded: { s3Port: port('EMBEDDED_S3_PORT', 0), dynamodbPort: port('EMBEDDED_DYNAMODB_PORT', 0) },
     aws: {
-      region: check('AWS_DEFAULT_REGION', 'us-east-1', (raw) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(raw) ? raw : undefined), 'an AWS region such as us-east-1'),
+      // The old service's AWS_DEFAULT_REGION first; Lambda's runtime documents AWS_REGION.
+      region: check('AWS_DEFAULT_REGION', check('AWS_REGION', 'us-east-1', parseRegion, 'an AWS region such as us-east-1'), parseRegion, 'an AWS region such as us-east-1'),
       s3Endpoint,
       dynamodbEndpoint,
       credentials,
@@ -102,6 +103,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   };
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
+}
+
+function parseRegion(raw: string): string | undefined {
+  return /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(raw) ? raw : undefined;
 }
 
 function parseHttpUrl(raw: string): string | undefined {

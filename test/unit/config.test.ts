@@ -39,6 +39,11 @@ describe('configuration', () => {
     expect(config.dataDir).to.equal('/var/lib/images');
   });
 
+  it("takes the region from AWS_REGION (Lambda's variable) when AWS_DEFAULT_REGION is unset", () => {
+    expect(loadConfig({ AWS_REGION: 'ap-south-1' }).aws.region).to.equal('ap-south-1');
+    expect(loadConfig({ AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'eu-west-3' }).aws.region).to.equal('eu-west-3');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', S3_BUCKET_NAME: '' })).to.deep.include({ port: 8000 });
   });
