@@ -28,7 +28,16 @@ const SWAGGER_PAGE = page(
 );
 const REDOC_PAGE = page('Image service API', '', '<redoc spec-url="/openapi.json"></redoc><script src="/redoc/redoc.standalone.js"></script>');
 
+// The pages run only their own scripts; Swagger UI and ReDoc inject styles, ReDoc runs a blob worker.
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 const text = (body: string, type: string): HttpResponse => ({ status: 200, headers: { 'content-type': type }, body: Buffer.from(body) });
+const html = (body: string): HttpResponse => ({
+  status: 200,
+  headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DOCS_CSP },
+  body: Buffer.from(body),
+});
 
 /** /openapi.json, Swagger UI at /docs and ReDoc at /redoc, with their assets served locally. */
 export function docRoutes(version: string): Route[] {
@@ -44,10 +53,10 @@ export function docRoutes(version: string): Route[] {
 
   return [
     { method: 'GET', path: '/openapi.json', handle: async () => text(documentJson, 'application/json; charset=utf-8') },
-    { method: 'GET', path: '/docs', handle: async () => text(SWAGGER_PAGE, 'text/html; charset=utf-8') },
+    { method: 'GET', path: '/docs', handle: async () => html(SWAGGER_PAGE) },
     { method: 'GET', path: '/docs/init.js', handle: async () => text(SWAGGER_INIT, 'text/javascript; charset=utf-8') },
     { method: 'GET', path: '/docs/:asset', handle: (request) => asset(request.params.asset) },
-    { method: 'GET', path: '/redoc', handle: async () => text(REDOC_PAGE, 'text/html; charset=utf-8') },
+    { method: 'GET', path: '/redoc', handle: async () => html(REDOC_PAGE) },
     { method: 'GET', path: '/redoc/:asset', handle: (request) => asset(request.params.asset) },
   ];
 }

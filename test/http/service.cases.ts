@@ -76,6 +76,14 @@ export function serviceCases(entry: EntryPoint): void {
       expectError(await request(app.url).put('/images/abc'), 404, 'not_found');
       expect(response.headers['x-content-type-options']).to.equal('nosniff');
       expect(response.headers['x-powered-by']).to.equal(undefined);
+      for (const path of ['/nope', '/health', '/images', '/openapi.json']) {
+        expect((await request(app.url).get(path)).headers['content-security-policy'], path).to.match(/^default-src 'none'; frame-ancestors 'none'/);
+      }
+      for (const path of ['/docs', '/redoc']) {
+        const csp = (await request(app.url).get(path)).headers['content-security-policy'] as string;
+        expect(csp, path).to.include("script-src 'self'").and.not.include('unsafe-eval');
+        expect(csp, path).not.to.match(/script-src[^;]*unsafe-inline/);
+      }
       expectError(await request(app.url).get('/images/%E0%A4%A'), 400, 'validation_error');
     });
 
