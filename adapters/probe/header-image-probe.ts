@@ -1,5 +1,7 @@
 import { fileTypeFromBuffer } from 'file-type';
-import probeImageSize from 'probe-image-size';
+// The buffer-only entry: the package's main module also loads its URL prober (needle with
+// iconv-lite, about 550 kB of bundle) that the service never uses.
+import probeImageSize from 'probe-image-size/sync.js';
 import type { ImageProbe, ProbedFile } from '../../core/ports/image-probe.port.ts';
 
 // probe-image-size names the family, file-type the exact variant; an APNG is a PNG to both.
@@ -23,7 +25,7 @@ export class HeaderImageProbe implements ImageProbe {
 
 function readHeader(buffer: Buffer): { mime: string; width: number; height: number } | undefined {
   try {
-    return probeImageSize.sync(buffer) ?? undefined;
+    return probeImageSize(buffer) ?? undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import multer from 'multer';
+import type { RequestHandler } from 'express';
+import type { MulterError } from 'multer';
 import { DomainError, invalid } from '../../core/errors.ts';
 import { LIMITS } from '../../core/rules.ts';
 import type { MultipartUpload } from './types.ts';
@@ -25,7 +26,14 @@ export const MULTIPART_LIMITS = {
 /** Above this, the body cannot be a legal upload, so it is refused before it is read. */
 export const MAX_UPLOAD_BODY_BYTES = MULTIPART_LIMITS.fileSize + MULTIPART_LIMITS.fields * MULTIPART_LIMITS.fieldSize + 64 * 1024;
 
-const parser = multer({ storage: multer.memoryStorage(), limits: MULTIPART_LIMITS }).single('file');
+// Loaded by the first upload rather than at start-up: multer and its MIME database are a
+// tenth of the Lambda bundle's start-up work, and most requests are not uploads.
+let multer: Promise<{ parser: RequestHandler; MulterError: typeof MulterError }> | undefined;
+const loadMulter = () =>
+  (multer ??= import('multer').then(({ default: load }) => ({
+    parser: load({ storage: load.memoryStorage(), limits: MULTIPART_LIMITS }).single('file'),
+    MulterError: load.MulterError,
+  })));
 
 const tooLarge = (): DomainError =>
   new DomainError('too_large', 'payload_too_large', `The file is larger than ${LIMITS.maxFileBytes} bytes (10 MiB).`, {
@@ -42,9 +50,10 @@ export async function parseMultipart(request: MultipartSource): Promise<Multipar
   }
   if (Number(request.headers['content-length'] ?? 0) > MAX_UPLOAD_BODY_BYTES) throw tooLarge();
 
+  const { parser, MulterError } = await loadMulter();
   await new Promise<void>((resolve, reject) => {
     // multer reads only the request; the response argument is part of the middleware shape.
-    parser(request as never, undefined as never, (error: unknown) => (error === undefined ? resolve() : reject(multipartError(error))));
+    parser(request as never, undefined as never, (error: unknown) => (error === undefined ? resolve() : reject(multipartError(error, MulterError))));
   });
 
   const fields: Record<string, string> = {};
@@ -61,8 +70,8 @@ export async function parseMultipart(request: MultipartSource): Promise<Multipar
   };
 }
 
-function multipartError(error: unknown): DomainError {
-  if (!(error instanceof multer.MulterError)) return invalid('The multipart body is malformed.');
+function multipartError(error: unknown, multerError: typeof MulterError): DomainError {
+  if (!(error instanceof multerError)) return invalid('The multipart body is malformed.');
   const field = error.field?.slice(0, 100);
   switch (error.code) {
     case 'LIMIT_FILE_SIZE':
