@@ -21,6 +21,15 @@ export interface AwsConfig {
   timeShards: number;
 }
 
+/**
+ * `header`: the caller names itself (X-User-Id, user_id), as the service this one replaces.
+ * `jwt`: the caller is the `sub` of a verified `Authorization: Bearer` token.
+ */
+export type IdentityConfig =
+  | { mode: 'header' }
+  | { mode: 'jwt'; issuer: string; audience: string; secret: Uint8Array; jwksUrl?: undefined }
+  | { mode: 'jwt'; issuer: string; audience: string; jwksUrl: string; secret?: undefined };
+
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
   port: number;
@@ -37,6 +46,9 @@ export interface Config {
   logLevel: LogLevel;
   /** Origins browsers may call from; `*` allows any (no credentials are ever allowed). */
   corsOrigins: '*' | string[];
+  identity: IdentityConfig;
+  /** Writes (uploads, deletes) allowed per minute per client IP and per caller; 0 turns a limit off. */
+  rateLimit: { writesPerMinutePerIp: number; writesPerMinutePerCaller: number };
 }
 
 export class ConfigError extends Error {
@@ -100,9 +112,39 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     pageTokenSecret: check('PAGE_TOKEN_SECRET', undefined, (raw) => (raw.length >= 32 ? Buffer.from(raw) : undefined), 'at least 32 characters'),
     logLevel: check('LOG_LEVEL', 'info' as LogLevel, (raw) => LOG_LEVELS.find((level) => level === raw), LOG_LEVELS.join(', ')),
     corsOrigins: check('CORS_ORIGINS', '*' as Config['corsOrigins'], parseOrigins, "'*' or comma-separated origins such as https://app.example.com"),
+    identity: { mode: 'header' },
+    rateLimit: {
+      writesPerMinutePerIp: check('RATE_LIMIT_WRITES_PER_IP', 60, parseCount, 'a whole number of writes per minute (0 turns it off)'),
+      writesPerMinutePerCaller: check('RATE_LIMIT_WRITES_PER_CALLER', 30, parseCount, 'a whole number of writes per minute (0 turns it off)'),
+    },
   };
+  config.identity = identityConfig(read, check, problems);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
+}
+
+type Check = <T>(name: string, fallback: T, parse: (raw: string) => T | undefined, expected: string) => T;
+
+/** JWT mode needs its issuer, audience and exactly one key source; missing ones stop the start. */
+function identityConfig(read: (name: string) => string | undefined, check: Check, problems: string[]): IdentityConfig {
+  const mode = check('IDENTITY', 'header' as 'header' | 'jwt', (raw) => (raw === 'header' || raw === 'jwt' ? raw : undefined), 'header or jwt');
+  if (mode === 'header') return { mode };
+  const issuer = read('JWT_ISSUER');
+  const audience = read('JWT_AUDIENCE');
+  const secret = check('JWT_SECRET', undefined, (raw) => (raw.length >= 32 ? new TextEncoder().encode(raw) : undefined), 'an HS256 secret of at least 32 characters');
+  const jwksUrl = check('JWT_JWKS_URL', undefined, parseHttpUrl, 'the https URL of a JSON Web Key Set');
+  const missing = [issuer === undefined && 'JWT_ISSUER', audience === undefined && 'JWT_AUDIENCE'].filter((name) => name !== false);
+  if (missing.length > 0) problems.push(`IDENTITY=jwt needs ${missing.join(' and ')}.`);
+  const hasSecret = read('JWT_SECRET') !== undefined;
+  const hasJwks = read('JWT_JWKS_URL') !== undefined;
+  if (!hasSecret && !hasJwks) problems.push('IDENTITY=jwt needs JWT_SECRET (HS256) or JWT_JWKS_URL.');
+  if (hasSecret && hasJwks) problems.push('Set JWT_SECRET or JWT_JWKS_URL, not both.');
+  if (secret !== undefined) return { mode, issuer: issuer ?? '', audience: audience ?? '', secret };
+  return { mode, issuer: issuer ?? '', audience: audience ?? '', jwksUrl: jwksUrl ?? '' };
+}
+
+function parseCount(raw: string): number | undefined {
+  return /^\d{1,6}$/.test(raw) ? Number(raw) : undefined;
 }
 
 function parseRegion(raw: string): string | undefined {

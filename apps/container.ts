@@ -21,6 +21,9 @@ import type { Config } from './config.ts';
 import { openStorage } from './storage.ts';
 import { docRoutes } from './http/docs.ts';
 import { localBlobRoute } from './http/local-blob-route.ts';
+import { createAuthenticate } from './http/authenticate.ts';
+import type { DispatchDeps } from './http/dispatch.ts';
+import { createRouter } from './http/router.ts';
 import { apiRoutes } from './http/routes.ts';
 import type { Route } from './http/types.ts';
 import { TOKENS } from './tokens.ts';
@@ -88,9 +91,19 @@ export function httpRoutes(container: Container): Route[] {
       deleteImage: resolve(container, TOKENS.DeleteImage),
       readiness: resolve(container, TOKENS.CheckReadiness),
       version: packageJson.version,
+      identity: resolve(container, TOKENS.Config).identity.mode,
     }),
     ...docRoutes(packageJson.version),
   ];
   if (container.isBound(TOKENS.LocalBlobs)) routes.push(localBlobRoute(resolve(container, TOKENS.LocalBlobs)));
   return routes;
+}
+
+/** What both entry points hand every request to: the routes, the authenticator and the logger. */
+export function dispatchDeps(container: Container): DispatchDeps {
+  return {
+    route: createRouter(httpRoutes(container)),
+    authenticate: createAuthenticate(resolve(container, TOKENS.Config).identity),
+    logger: resolve(container, TOKENS.Logger),
+  };
 }

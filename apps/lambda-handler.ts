@@ -2,13 +2,11 @@ import { Readable } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Container } from 'inversify';
 import { DomainError } from '../core/errors.ts';
-import { httpRoutes, resolve } from './container.ts';
+import { dispatchDeps } from './container.ts';
 import { dispatch } from './http/dispatch.ts';
 import type { IncomingHttp } from './http/dispatch.ts';
 import { parseMultipart } from './http/multipart.ts';
-import { createRouter } from './http/router.ts';
 import type { HttpResponse } from './http/types.ts';
-import { TOKENS } from './tokens.ts';
 
 export type ApiGatewayEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
 export type ApiGatewayResult = APIGatewayProxyStructuredResultV2 & APIGatewayProxyResult;
@@ -24,9 +22,8 @@ const isV2 = (event: ApiGatewayEvent): event is APIGatewayProxyEventV2 => (event
 
 /** The Lambda entry point over a built container: API Gateway events in, the shared routes, results out. */
 export function createLambdaHandler(container: Container): (event: ApiGatewayEvent) => Promise<ApiGatewayResult> {
-  const logger = resolve(container, TOKENS.Logger);
-  const router = createRouter(httpRoutes(container));
-  return async (event) => toResult(await dispatch(router, toIncoming(event), logger));
+  const deps = dispatchDeps(container);
+  return async (event) => toResult(await dispatch(deps, toIncoming(event)));
 }
 
 function toIncoming(event: ApiGatewayEvent): IncomingHttp {

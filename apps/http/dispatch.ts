@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Authenticate } from './authenticate.ts';
 import { errorResponse } from './errors.ts';
 import type { RouteMatch } from './router.ts';
 import type { HttpRequest, HttpResponse, MultipartUpload } from './types.ts';
@@ -31,11 +32,18 @@ const STANDARD_HEADERS = {
  * Everything between an entry point and the routes: routing, query parsing, multipart,
  * error mapping and the request log line, so Express and Lambda answer identically.
  */
-export async function dispatch(route: (method: string, rawPath: string) => RouteMatch, incoming: IncomingHttp, logger: Logger): Promise<HttpResponse> {
+export interface DispatchDeps {
+  route: (method: string, rawPath: string) => RouteMatch;
+  authenticate: Authenticate;
+  logger: Logger;
+}
+
+export async function dispatch({ route, authenticate, logger }: DispatchDeps, incoming: IncomingHttp): Promise<HttpResponse> {
   const started = performance.now();
   let response: HttpResponse;
   try {
     const { route: matched, params } = route(incoming.method, incoming.rawPath);
+    const authorizedCaller = incoming.authorizedCaller ?? (await authenticate(incoming.headers));
     const request: HttpRequest = {
       method: incoming.method,
       path: incoming.rawPath,
@@ -43,7 +51,7 @@ export async function dispatch(route: (method: string, rawPath: string) => Route
       query: parseQuery(incoming.rawQuery),
       headers: incoming.headers,
       requestId: incoming.requestId,
-      ...(incoming.authorizedCaller === undefined ? {} : { authorizedCaller: incoming.authorizedCaller }),
+      ...(authorizedCaller === undefined ? {} : { authorizedCaller }),
     };
     if (matched.multipart) request.upload = await incoming.readUpload();
     response = await matched.handle(request);

@@ -1,29 +1,36 @@
 import { DomainError } from '../../core/errors.ts';
 import type { HttpRequest } from './types.ts';
 
+export type IdentityMode = 'header' | 'jwt';
+
+const unauthorized = (message: string): DomainError => new DomainError('unauthorized', 'unauthorized', message);
+
 /**
- * Who is calling. Behind a JWT authorizer it is the verified `sub`; otherwise it is `header`
- * identity, the behaviour of the service this one replaces: the caller names itself in
- * X-User-Id, which is only fit behind something that sets that header for it.
+ * Who is calling, for a write. A verified caller (a bearer token checked by the service, or
+ * API Gateway's JWT authorizer) always wins. Without one, `jwt` mode refuses the write and
+ * `header` mode, the behaviour of the service this one replaces, takes X-User-Id, which is
+ * only fit behind something that sets that header for the caller.
  * @throws DomainError `unauthorized`
  */
-export function callerId(request: HttpRequest): string {
+export function callerId(request: HttpRequest, mode: IdentityMode): string {
   if (request.authorizedCaller !== undefined) return request.authorizedCaller;
+  if (mode === 'jwt') throw unauthorized('A valid bearer token is required: send Authorization: Bearer <JWT>.');
   const caller = request.headers['x-user-id'];
-  if (caller === undefined || caller.trim() === '') {
-    throw new DomainError('unauthorized', 'unauthorized', 'The X-User-Id header is required to delete an image.');
-  }
+  if (caller === undefined || caller.trim() === '') throw unauthorized('The X-User-Id header is required to delete an image.');
   return caller.trim();
 }
 
 /**
  * The owner of an upload: the verified caller when there is one (a different `user_id` is
- * refused), else the form's `user_id`.
- * @throws DomainError `forbidden`
+ * refused), else, in `header` mode, the form's `user_id`.
+ * @throws DomainError `unauthorized`, `forbidden`
  */
-export function uploadOwner(request: HttpRequest, userIdField: string | undefined): string | undefined {
+export function uploadOwner(request: HttpRequest, userIdField: string | undefined, mode: IdentityMode): string | undefined {
   const caller = request.authorizedCaller;
-  if (caller === undefined) return userIdField;
+  if (caller === undefined) {
+    if (mode === 'jwt') throw unauthorized('A valid bearer token is required: send Authorization: Bearer <JWT>.');
+    return userIdField;
+  }
   if (userIdField !== undefined && userIdField !== caller) {
     throw new DomainError('forbidden', 'forbidden', 'user_id must be the authenticated caller (or left out).');
   }

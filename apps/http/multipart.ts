@@ -31,7 +31,15 @@ export const MAX_UPLOAD_BODY_BYTES = MULTIPART_LIMITS.fileSize + MULTIPART_LIMIT
 let multer: Promise<{ parser: RequestHandler; MulterError: typeof MulterError }> | undefined;
 const loadMulter = () =>
   (multer ??= import('multer').then(({ default: load }) => ({
-    parser: load({ storage: load.memoryStorage(), limits: MULTIPART_LIMITS }).single('file'),
+    parser: load({
+      storage: load.memoryStorage(),
+      limits: MULTIPART_LIMITS,
+      // Browsers send file names as raw UTF-8; busboy's latin1 default garbles them.
+      defParamCharset: 'utf8',
+      // busboy's own basename turns ".." into an empty name and multer then drops the file; the
+      // display-name rule (core/rules.ts) strips path parts itself.
+      preservePath: true,
+    }).single('file'),
     MulterError: load.MulterError,
   })));
 

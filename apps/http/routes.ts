@@ -4,6 +4,7 @@ import type { DeleteImage } from '../../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages, ListInput } from '../../core/use-cases/read-images.ts';
 import type { UploadImage } from '../../core/use-cases/upload-image.ts';
 import { callerId, uploadOwner } from './identity.ts';
+import type { IdentityMode } from './identity.ts';
 import { queryBoolean, queryInteger, queryValue, splitList } from './params.ts';
 import type { HttpRequest, HttpResponse, Route } from './types.ts';
 import { imageView } from './views.ts';
@@ -15,6 +16,7 @@ export interface ApiDeps {
   deleteImage: DeleteImage;
   readiness: CheckReadiness;
   version: string;
+  identity: IdentityMode;
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): HttpResponse => ({ status, body, headers });
@@ -62,7 +64,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const fields = request.upload?.fields ?? {};
         if (file === undefined) throw invalid("An image file is required in the multipart field 'file'.", { field: 'file' });
         const { image, downloadUrl } = await deps.upload.execute({
-          userId: uploadOwner(request, fields.user_id),
+          userId: uploadOwner(request, fields.user_id, deps.identity),
           title: fields.title,
           description: fields.description,
           tags: splitList(fields.tags),
@@ -111,7 +113,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: '/images/:image_id',
       handle: async (request) => {
         const id = request.params.image_id ?? '';
-        await deps.deleteImage.execute(id, callerId(request));
+        await deps.deleteImage.execute(id, callerId(request, deps.identity));
         return json(200, { message: 'Image deleted successfully', image_id: id });
       },
     },

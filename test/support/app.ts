@@ -42,6 +42,9 @@ export const expressEntry: EntryPoint = {
   streamsBodies: true,
 };
 
+/** Rate limits stay off in tests unless a test is about them. */
+export const WRITES_UNLIMITED = { RATE_LIMIT_WRITES_PER_IP: '0', RATE_LIMIT_WRITES_PER_CALLER: '0' };
+
 /** Starts the service on a loopback port with a hand-moved clock and captured logs. */
 export async function startApp(entry: EntryPoint, options: StartOptions = {}): Promise<TestApp> {
   const clock = new ManualClock(new Date().toISOString());
@@ -49,7 +52,7 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   let container: Container | undefined;
   const server = await listenOnLoopback((url) => {
-    container = buildContainer(loadConfig({ STORAGE: 'memory', PUBLIC_URL: url, ...options.env }), { ...options.overrides, clock, logger });
+    container = buildContainer(loadConfig({ STORAGE: 'memory', PUBLIC_URL: url, ...WRITES_UNLIMITED, ...options.env }), { ...options.overrides, clock, logger });
     return entry.serve(container);
   });
   return { url: server.url, clock, container: container!, logs, close: () => server.close() };

@@ -375,3 +375,35 @@ export function textFile(size = 1024): Buffer {
   const line = 'This is plain text, not an image.\n';
   return Buffer.from(line.repeat(Math.ceil(size / line.length)).slice(0, size));
 }
+
+/** Zero bytes appended up to `size`, so a size limit is never the reason a cut file is refused. */
+export function zeroPadded(bytes: Buffer, size: number): Buffer {
+  return Buffer.concat([bytes, Buffer.alloc(Math.max(0, size - bytes.length))]);
+}
+
+// Where the layouts written above have finished declaring the dimensions.
+const HEADER_END: Record<Exclude<TestFormat, 'png'>, (image: Buffer) => number> = {
+  jpeg: (image) => {
+    const sof = image.indexOf(Buffer.from([0xff, 0xc0]));
+    return sof + 2 + image.readUInt16BE(sof + 2);
+  },
+  gif: () => 13, // signature and logical screen descriptor
+  webp: () => 30, // RIFF header and VP8X chunk
+};
+
+/**
+ * A `size`-byte file whose header declares width x height and holds nothing after it: the image cut
+ * right after its dimensions, zero-padded. (A PNG needs no pixels for this: see pngClaimingDimensions.)
+ */
+export function headerClaimingDimensions(format: Exclude<TestFormat, 'png'>, width: number, height: number, size = 2048): Buffer {
+  const image = makeImage({ width, height, format });
+  return zeroPadded(image.subarray(0, HEADER_END[format](image)), size);
+}
+
+/** The simple lossless WebP layout (one VP8L chunk, no VP8X), where the VP8L header holds the dimensions. */
+export function losslessWebp(width: number, height: number): Buffer {
+  const header = Buffer.from('RIFF\0\0\0\0WEBP', 'latin1');
+  const chunk = riffChunk('VP8L', vp8l(width, height));
+  header.writeUInt32LE(4 + chunk.length, 4);
+  return Buffer.concat([header, chunk]);
+}

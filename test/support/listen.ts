@@ -15,7 +15,12 @@ export async function listenOnLoopback(makeHandler: (url: string) => RequestList
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  server.on('request', makeHandler(url));
+  try {
+    server.on('request', makeHandler(url));
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   return {
     url,
     close: () =>

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { WRITES_UNLIMITED } from './app.ts';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -28,7 +29,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   const port = await freePort();
   const ownDataDir = env.DATA_DIR === undefined ? await mkdtemp(join(tmpdir(), 'image-service-')) : undefined;
   const child: ChildProcess = spawn('npm', ['start', '--silent'], {
-    env: { ...process.env, PORT: String(port), ...(ownDataDir === undefined ? {} : { DATA_DIR: ownDataDir }), ...env },
+    env: { ...process.env, PORT: String(port), ...WRITES_UNLIMITED, ...(ownDataDir === undefined ? {} : { DATA_DIR: ownDataDir }), ...env },
     // Its own process group, so stopping it also stops the node process npm started.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

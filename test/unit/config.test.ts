@@ -60,6 +60,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: '65536' })).to.throw(ConfigError, /PORT/);
   });
 
+  it('needs issuer, audience and one key source for jwt identity, and says which are missing', () => {
+    expect(() => loadConfig({ IDENTITY: 'jwt' })).to.throw(ConfigError, /IDENTITY=jwt needs JWT_ISSUER and JWT_AUDIENCE[\s\S]*JWT_SECRET \(HS256\) or JWT_JWKS_URL/);
+    const both = { IDENTITY: 'jwt', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_SECRET: 's'.repeat(32), JWT_JWKS_URL: 'https://i/jwks' };
+    expect(() => loadConfig(both)).to.throw(ConfigError, /not both/);
+    expect(() => loadConfig({ ...both, JWT_JWKS_URL: '', JWT_SECRET: 'short' })).to.throw(ConfigError, /JWT_SECRET=/);
+    expect(loadConfig({ ...both, JWT_JWKS_URL: '' }).identity).to.deep.include({ mode: 'jwt', issuer: 'i', audience: 'a' });
+    expect(loadConfig({}).identity).to.deep.equal({ mode: 'header' });
+    expect(loadConfig({}).rateLimit).to.deep.equal({ writesPerMinutePerIp: 60, writesPerMinutePerCaller: 30 });
+  });
+
   it('makes the server exit non-zero with a clear message on a bad value', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'apps/server.ts'], {
       env: { ...process.env, PORT: 'eighty' },
@@ -69,5 +79,8 @@ describe('configuration', () => {
     expect(result.status).to.equal(1);
     expect(result.stderr).to.include('PORT="eighty" is not valid');
     expect(result.stderr).not.to.match(/at \w+ \(/, 'no stack trace');
+    const jwt = spawnSync(process.execPath, ['--import', 'tsx', 'apps/server.ts'], { env: { ...process.env, IDENTITY: 'jwt' }, encoding: 'utf8', timeout: 20_000 });
+    expect(jwt.status).to.equal(1);
+    expect(jwt.stderr).to.include('IDENTITY=jwt needs JWT_ISSUER and JWT_AUDIENCE');
   });
 });
