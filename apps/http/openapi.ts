@@ -32,6 +32,7 @@ export interface Operation {
   parameters?: (Parameter | Reference)[];
   requestBody?: { required: boolean; description?: string; content: Record<string, { schema: Schema; encoding?: Record<string, unknown> }> };
   responses: Record<string, ResponseObject | Reference>;
+  security?: Record<string, string[]>[];
 }
 
 export interface PathItem {
@@ -64,6 +65,7 @@ type ResponseName =
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'ServiceUnavailable'
+  | 'TooManyRequests'
   | 'InternalError';
 
 // A type alias rather than an interface, so the document is a plain Record for JSON tools.
@@ -76,6 +78,7 @@ export type OpenApiDocument = {
     schemas: Record<SchemaName, Schema>;
     parameters: Record<ParameterName, Parameter>;
     responses: Record<ResponseName, ResponseObject>;
+    securitySchemes: Record<string, Record<string, string>>;
   };
 };
 
@@ -328,7 +331,11 @@ const errorResponse = (description: string, error: (typeof ERROR_CODES)[number],
 
 const responses: Record<ResponseName, ResponseObject> = {
   BadRequest: errorResponse('Invalid input (`validation_error`, or `invalid_page_token` for a bad page token).', 'validation_error', 'title must not be blank.'),
-  Unauthorized: errorResponse('No caller identity (`unauthorized`).', 'unauthorized', 'The X-User-Id header is required to delete an image.'),
+  Unauthorized: errorResponse(
+    'No caller identity, or (in `jwt` identity mode) a missing, expired or otherwise invalid bearer token (`unauthorized`).',
+    'unauthorized',
+    'A valid bearer token is required: send Authorization: Bearer <JWT>.',
+  ),
   Forbidden: errorResponse('The caller is not the owner (`forbidden`).', 'forbidden', 'Only the owner can delete this image.'),
   NotFound: errorResponse('No such image, or it was deleted (`not_found`).', 'not_found', `Image ${EXAMPLE_IMAGE_ID} was not found.`),
   Gone: errorResponse('The image was already deleted (`gone`).', 'gone', `Image ${EXAMPLE_IMAGE_ID} has already been deleted.`),
@@ -342,6 +349,11 @@ const responses: Record<ResponseName, ResponseObject> = {
     'unsupported_media_type',
     'The file is not a JPEG, PNG, GIF or WebP image.',
   ),
+  TooManyRequests: errorResponse(
+    'Too many uploads or deletes from this client or caller in the last minute (`rate_limited`); the `RateLimit` header says when to retry.',
+    'rate_limited',
+    'Too many uploads or deletes; wait a minute and try again.',
+  ),
   ServiceUnavailable: errorResponse('A backend (blob or metadata store) is down (`service_unavailable`).', 'service_unavailable', 'The image store is unavailable.'),
   InternalError: errorResponse(
     'An unexpected error (`internal_error`); the request id also appears in the log line.',
@@ -353,9 +365,15 @@ const responses: Record<ResponseName, ResponseObject> = {
 const json = (description: string, schema: Schema): ResponseObject => ({ description, content: { 'application/json': { schema } } });
 const html = (description: string): ResponseObject => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 
+// In jwt identity mode reads need no token, but a token that is sent must be valid.
+const BAD_TOKEN = 'A bearer token was sent and is not valid (`unauthorized`, jwt identity mode).';
+// Writes: no credentials at all in header mode, a bearer token in jwt mode.
+const WRITE_SECURITY: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
+
 const listResponses = (): Operation['responses'] => ({
   200: json('A page of images.', schemaRef('ImageList')),
   400: responseRef('BadRequest'),
+  401: responseRef('Unauthorized', BAD_TOKEN),
   503: responseRef('ServiceUnavailable'),
   500: responseRef('InternalError'),
 });
@@ -398,14 +416,16 @@ const paths: Record<string, PathItem> = {
           'multipart/form-data': {
             schema: {
               type: 'object',
-              required: ['file', 'user_id'],
+              required: ['file'],
               properties: {
                 // format: binary is what Swagger UI renders as a file picker; contentMediaType is the 3.1 way.
                 file: { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream', description: FILE_RULE },
                 user_id: {
                   type: 'string',
                   pattern: USER_ID_PATTERN,
-                  description: 'The owner. Required in header identity mode, where the caller names itself here.',
+                  description:
+                    'The owner. Required in `header` identity mode, where the caller names itself here; in `jwt` mode ' +
+                    "optional, and refused (403) unless it is the token's `sub`.",
                 },
                 title: { type: 'string', maxLength: LIMITS.titleChars, pattern: '\\S', description: 'Trimmed; must not be blank.' },
                 description: { type: 'string', maxLength: LIMITS.descriptionChars, description: 'Trimmed; blank means none.' },
@@ -434,11 +454,19 @@ const paths: Record<string, PathItem> = {
           'Invalid input (`validation_error`): not multipart/form-data, no `file`, a bad field, a file under ' +
             `${LIMITS.minFileBytes / KIB} KiB, dimensions out of range, or an unreadable image header.`,
         ),
-        413: responseRef('PayloadTooLarge'),
+        401: responseRef('Unauthorized', 'jwt identity mode: no valid bearer token (`unauthorized`).'),
+        403: responseRef('Forbidden', "jwt identity mode: `user_id` is not the token's `sub` (`forbidden`)."),
+        413: responseRef(
+          'PayloadTooLarge',
+          `The file is larger than ${LIMITS.maxFileBytes / MIB} MiB, or (on the serverless deployment) the body is over ` +
+            '4 MiB: send larger images with `POST /uploads` (`payload_too_large`, `details.direct_upload`).',
+        ),
         415: responseRef('UnsupportedMediaType'),
+        429: responseRef('TooManyRequests'),
         503: responseRef('ServiceUnavailable'),
         500: responseRef('InternalError'),
       },
+      security: WRITE_SECURITY,
     },
     get: {
       operationId: 'listImages',
@@ -478,6 +506,7 @@ const paths: Record<string, PathItem> = {
       responses: {
         200: json('The image.', schemaRef('Image')),
         400: responseRef('BadRequest', 'include_url is not a boolean (`validation_error`).'),
+        401: responseRef('Unauthorized', BAD_TOKEN),
         404: responseRef('NotFound'),
         503: responseRef('ServiceUnavailable'),
         500: responseRef('InternalError'),
@@ -492,13 +521,15 @@ const paths: Record<string, PathItem> = {
       responses: {
         200: json('Deleted.', schemaRef('DeleteResult')),
         400: responseRef('BadRequest', 'X-User-Id is not a valid user id (`validation_error`).'),
-        401: responseRef('Unauthorized'),
+        401: responseRef('Unauthorized', 'No `X-User-Id` (header mode) or no valid bearer token (jwt mode) (`unauthorized`).'),
         403: responseRef('Forbidden'),
         404: responseRef('NotFound', 'No such image (`not_found`).'),
         410: responseRef('Gone'),
+        429: responseRef('TooManyRequests'),
         503: responseRef('ServiceUnavailable'),
         500: responseRef('InternalError'),
       },
+      security: WRITE_SECURITY,
     },
   },
   '/images/{image_id}/download': {
@@ -511,6 +542,7 @@ const paths: Record<string, PathItem> = {
       responses: {
         200: json('The URL and what it serves.', schemaRef('DownloadUrl')),
         400: responseRef('BadRequest', `expires_in is not an integer from ${LIMITS.expiresIn.min} to ${LIMITS.expiresIn.max} (\`validation_error\`).`),
+        401: responseRef('Unauthorized', BAD_TOKEN),
         404: responseRef('NotFound'),
         503: responseRef('ServiceUnavailable'),
         500: responseRef('InternalError'),
@@ -556,9 +588,11 @@ export function openApiDocument(version: string): OpenApiDocument {
       description: [
         'Upload, list, fetch, download and soft-delete JPEG, PNG, GIF and WebP images. JSON field names are snake_case.',
         '',
-        '**Identity.** Header identity, as in the service this one replaces: an upload names its owner in the form ' +
-          'field `user_id`, and a delete names the caller in the `X-User-Id` header. Nothing verifies them, so the ' +
-          'service belongs behind something that sets them.',
+        '**Identity.** Chosen by configuration. `header` (the default, as in the service this one replaces): an upload ' +
+          'names its owner in the form field `user_id`, and a delete names the caller in the `X-User-Id` header; nothing ' +
+          'verifies them, so the service belongs behind something that sets them. `jwt`: writes need ' +
+          '`Authorization: Bearer <JWT>` (issuer, audience and expiry checked), the caller is the token\'s `sub`, and ' +
+          'reads stay open. Behind API Gateway with a JWT authorizer, the authorizer\'s claims are used.',
         '',
         '**Paging.** Page tokens are opaque: pass `next_page_token` back as `page_token` with the same other query ' +
           'parameters. They are signed and bound to their query; a garbled, tampered or foreign token is a 400 ' +
@@ -573,6 +607,6 @@ export function openApiDocument(version: string): OpenApiDocument {
       { name: 'docs', description: 'This document and its viewers.' },
     ],
     paths,
-    components: { schemas, parameters, responses },
+    components: { schemas, parameters, responses, securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   };
 }
