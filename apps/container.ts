@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
 import { openStorage } from './storage.ts';
 import { docRoutes } from './http/docs.ts';
-import { localBlobRoute } from './http/local-blob-route.ts';
+import { localBlobRoutes } from './http/local-blob-route.ts';
 import { createAuthenticate } from './http/authenticate.ts';
 import type { DispatchDeps } from './http/dispatch.ts';
 import { createRouter } from './http/router.ts';
@@ -95,7 +95,7 @@ export function httpRoutes(container: Container): Route[] {
     }),
     ...docRoutes(packageJson.version),
   ];
-  if (container.isBound(TOKENS.LocalBlobs)) routes.push(localBlobRoute(resolve(container, TOKENS.LocalBlobs)));
+  if (container.isBound(TOKENS.LocalBlobs)) routes.push(...localBlobRoutes(resolve(container, TOKENS.LocalBlobs)));
   return routes;
 }
 

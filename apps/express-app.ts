@@ -48,7 +48,7 @@ export function createExpressApp(container: Container): express.Express {
         rawQuery: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1),
         headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
         requestId: String(res.locals.requestId),
-        readUpload: () => parseMultipart(req),
+        readUpload: (kind) => parseMultipart(req, kind),
       }),
     );
   });

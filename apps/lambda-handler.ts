@@ -36,7 +36,7 @@ function toIncoming(event: ApiGatewayEvent): IncomingHttp {
     headers,
     requestId: event.requestContext.requestId,
     ...authorizedCaller(event),
-    readUpload: async () => {
+    readUpload: async (kind) => {
       if (body.length > LAMBDA_MAX_BODY_BYTES) {
         throw new DomainError(
           'too_large',
@@ -45,7 +45,7 @@ function toIncoming(event: ApiGatewayEvent): IncomingHttp {
           { details: { max_bytes: LAMBDA_MAX_BODY_BYTES, direct_upload: '/uploads' } },
         );
       }
-      return parseMultipart(Object.assign(Readable.from([body]), { headers: { ...headers, 'content-length': String(body.length) } }));
+      return parseMultipart(Object.assign(Readable.from([body]), { headers: { ...headers, 'content-length': String(body.length) } }), kind);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Authenticate } from './authenticate.ts';
 import { errorResponse } from './errors.ts';
+import type { FormKind } from './multipart.ts';
 import type { RouteMatch } from './router.ts';
 import type { HttpRequest, HttpResponse, MultipartUpload } from './types.ts';
 
@@ -17,7 +18,7 @@ export interface IncomingHttp {
   /** The caller a trusted authorizer in front of the service has verified (API Gateway JWT). */
   authorizedCaller?: string;
   /** Reads the multipart body, for routes that take one. */
-  readUpload(): Promise<MultipartUpload>;
+  readUpload(kind: FormKind): Promise<MultipartUpload>;
 }
 
 // Sent on every answer unless a route sets its own (the documentation pages loosen the CSP):
@@ -53,7 +54,7 @@ export async function dispatch({ route, authenticate, logger }: DispatchDeps, in
       requestId: incoming.requestId,
       ...(authorizedCaller === undefined ? {} : { authorizedCaller }),
     };
-    if (matched.multipart) request.upload = await incoming.readUpload();
+    if (matched.multipart !== undefined) request.upload = await incoming.readUpload(matched.multipart);
     response = await matched.handle(request);
   } catch (error) {
     response = errorResponse(error, incoming.requestId);

@@ -6,8 +6,15 @@ import { DomainError, invalid } from '../../core/errors.ts';
 import { LIMITS } from '../../core/rules.ts';
 import type { MultipartUpload } from './types.ts';
 
-/** The upload form: one `file` plus user_id, title, description and tags. */
-export const UPLOAD_FIELDS = ['user_id', 'title', 'description', 'tags'] as const;
+/**
+ * The forms the service reads, by the text fields each keeps beside its one `file`: the image
+ * upload, and the form a browser POSTs to the in-memory store's presigned POST URL.
+ */
+export const FORM_FIELDS = {
+  upload: ['user_id', 'title', 'description', 'tags'],
+  'presigned-post': ['key', 'policy', 'signature', 'Content-Type'],
+} as const;
+export type FormKind = keyof typeof FORM_FIELDS;
 
 /**
  * Every limit is set so that no part of a hostile request is unbounded. Fields get room for
@@ -52,7 +59,7 @@ const tooLarge = (): DomainError =>
 export type MultipartSource = Readable & { headers: IncomingHttpHeaders; body?: unknown; file?: Express.Multer.File };
 
 /** Parses a multipart/form-data request into the upload form, translating every failure to a 4xx. */
-export async function parseMultipart(request: MultipartSource): Promise<MultipartUpload> {
+export async function parseMultipart(request: MultipartSource, kind: FormKind = 'upload'): Promise<MultipartUpload> {
   if (!/^multipart\/form-data\s*;/i.test(request.headers['content-type'] ?? '')) {
     throw invalid('The upload must be sent as multipart/form-data with the image in the field \'file\'.', { field: 'file' });
   }
@@ -65,7 +72,7 @@ export async function parseMultipart(request: MultipartSource): Promise<Multipar
   });
 
   const fields: Record<string, string> = {};
-  for (const name of UPLOAD_FIELDS) {
+  for (const name of FORM_FIELDS[kind]) {
     const value: unknown = (request.body as Record<string, unknown> | undefined)?.[name];
     if (value === undefined) continue;
     if (typeof value !== 'string') throw invalid(`The form field '${name}' was given more than once.`, { field: name });

@@ -58,7 +58,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     {
       method: 'POST',
       path: '/images',
-      multipart: true,
+      multipart: 'upload',
       handle: async (request) => {
         const file = request.upload?.file;
         const fields = request.upload?.fields ?? {};

@@ -1,3 +1,5 @@
+import type { FormKind } from './multipart.ts';
+
 /** A request as both entry points (Express and Lambda) hand it to the shared routes. */
 export interface HttpRequest {
   method: string;
@@ -36,6 +38,7 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   /** Express-style pattern, e.g. `/images/:image_id`. */
   path: string;
-  multipart?: boolean;
+  /** The multipart form the route reads, parsed before it is called. */
+  multipart?: FormKind;
   handle(request: HttpRequest): Promise<HttpResponse>;
 }

@@ -103,13 +103,14 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
   TransactWrite: 'TransactWriteItems',
 };
 
-/** The IAM action each S3 command needs; HEAD requests are authorized as reads. */
-const S3_ACTIONS: Record<string, string> = {
-  PutObject: 's3:PutObject',
-  GetObject: 's3:GetObject',
-  HeadObject: 's3:GetObject',
-  DeleteObject: 's3:DeleteObject',
-  HeadBucket: 's3:ListBucket',
+/** The IAM actions each S3 command needs; HEAD requests are reads, a copy reads its source and writes its target. */
+const S3_ACTIONS: Record<string, string[]> = {
+  PutObject: ['s3:PutObject'],
+  GetObject: ['s3:GetObject'],
+  HeadObject: ['s3:GetObject'],
+  CopyObject: ['s3:GetObject', 's3:PutObject'],
+  DeleteObject: ['s3:DeleteObject'],
+  HeadBucket: ['s3:ListBucket'],
 };
 
 const ALLOWED_ACTIONS = [
@@ -323,7 +324,7 @@ describe('infra/template.yaml', () => {
       }
       const runtime = [...commands.keys()].filter((name) => !SETUP_ONLY.s3.includes(name));
       expect(runtime.filter((name) => S3_ACTIONS[name] === undefined), 'S3 commands with no known IAM action').to.deep.equal([]);
-      const needed = runtime.map((name) => S3_ACTIONS[name]!);
+      const needed = runtime.flatMap((name) => S3_ACTIONS[name]!);
       expect(needed).to.include.members(['s3:PutObject', 's3:GetObject', 's3:ListBucket']);
       const granted = (await statements()).flatMap(actionsOf);
       expect(needed.filter((action) => !granted.includes(action)), 'sent but not granted').to.deep.equal([]);
