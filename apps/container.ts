@@ -8,6 +8,7 @@ import type { IdGenerator } from '../core/ports/id-generator.port.ts';
 import type { ImageCatalog } from '../core/ports/image-catalog.port.ts';
 import type { ImageProbe } from '../core/ports/image-probe.port.ts';
 import { CheckReadiness } from '../core/use-cases/check-readiness.ts';
+import { CompleteDirectUpload, StartDirectUpload, SweepExpiredUploads } from '../core/use-cases/direct-upload.ts';
 import { DeleteImage } from '../core/use-cases/delete-image.ts';
 import { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import { UploadImage } from '../core/use-cases/upload-image.ts';
@@ -59,6 +60,7 @@ export function buildContainer(config: Config, overrides: AdapterOverrides = {})
   value(TOKENS.Storage, storage);
   value(TOKENS.BlobStore, overrides.blobStore ?? storage.blobStore);
   value(TOKENS.ImageCatalog, overrides.catalog ?? storage.catalog);
+  value(TOKENS.PendingUploads, storage.pending);
   if (storage.localBlobs !== undefined && overrides.blobStore === undefined) value(TOKENS.LocalBlobs, storage.localBlobs);
 
   make(TOKENS.UploadImage, (blobs, catalog, probe, clock, ids) => new UploadImage(blobs, catalog, probe, clock, ids), [
@@ -75,6 +77,20 @@ export function buildContainer(config: Config, overrides: AdapterOverrides = {})
     TOKENS.PageTokens,
   ]);
   make(TOKENS.DeleteImage, (catalog, clock) => new DeleteImage(catalog, clock), [TOKENS.ImageCatalog, TOKENS.Clock]);
+  make(TOKENS.StartDirectUpload, (blobs, pending, clock, ids) => new StartDirectUpload(blobs, pending, clock, ids), [
+    TOKENS.BlobStore,
+    TOKENS.PendingUploads,
+    TOKENS.Clock,
+    TOKENS.IdGenerator,
+  ]);
+  make(TOKENS.CompleteDirectUpload, (blobs, catalog, pending, probe, clock) => new CompleteDirectUpload(blobs, catalog, pending, probe, clock), [
+    TOKENS.BlobStore,
+    TOKENS.ImageCatalog,
+    TOKENS.PendingUploads,
+    TOKENS.ImageProbe,
+    TOKENS.Clock,
+  ]);
+  make(TOKENS.SweepExpiredUploads, (blobs, pending, clock) => new SweepExpiredUploads(blobs, pending, clock), [TOKENS.BlobStore, TOKENS.PendingUploads, TOKENS.Clock]);
   make(TOKENS.CheckReadiness, (blobs, catalog) => new CheckReadiness(blobs, catalog), [TOKENS.BlobStore, TOKENS.ImageCatalog]);
   return container;
 }
@@ -90,6 +106,8 @@ export function httpRoutes(container: Container): Route[] {
       listImages: resolve(container, TOKENS.ListImages),
       deleteImage: resolve(container, TOKENS.DeleteImage),
       readiness: resolve(container, TOKENS.CheckReadiness),
+      startUpload: resolve(container, TOKENS.StartDirectUpload),
+      completeUpload: resolve(container, TOKENS.CompleteDirectUpload),
       version: packageJson.version,
       identity: resolve(container, TOKENS.Config).identity.mode,
     }),

@@ -49,10 +49,22 @@ export function createExpressApp(container: Container): express.Express {
         headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
         requestId: String(res.locals.requestId),
         readUpload: (kind) => parseMultipart(req, kind),
+        readBody: (maxBytes) => readStream(req, maxBytes),
       }),
     );
   });
   return app;
+}
+
+async function readStream(req: Request, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new DomainError('too_large', 'payload_too_large', `The body is larger than ${maxBytes} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 function send(res: Response, response: HttpResponse): void {

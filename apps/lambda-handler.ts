@@ -36,6 +36,10 @@ function toIncoming(event: ApiGatewayEvent): IncomingHttp {
     headers,
     requestId: event.requestContext.requestId,
     ...authorizedCaller(event),
+    readBody: async (maxBytes) => {
+      if (body.length > maxBytes) throw new DomainError('too_large', 'payload_too_large', `The body is larger than ${maxBytes} bytes.`);
+      return body;
+    },
     readUpload: async (kind) => {
       if (body.length > LAMBDA_MAX_BODY_BYTES) {
         throw new DomainError(

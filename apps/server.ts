@@ -16,6 +16,12 @@ const storage = resolve(container, TOKENS.Storage);
 // The embedded stack is ours to prepare; a real account or LocalStack is prepared with `npm run setup`.
 if (stack !== undefined) await storage.setup().catch(exitWith('Cannot create the bucket and table in the embedded stack'));
 
+// DynamoDB's TTL and the bucket's lifecycle rule clear abandoned direct uploads on AWS; locally
+// nothing would, so a sweep does.
+const sweep = resolve(container, TOKENS.SweepExpiredUploads);
+const sweeper = setInterval(() => void sweep.execute().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired uploads failed')), 60_000);
+sweeper.unref();
+
 const server = createServer(createExpressApp(container));
 server.on('error', (error: NodeJS.ErrnoException) => {
   const hint = error.code === 'EADDRINUSE' ? ` (port ${config.port} is in use: set PORT to another port)` : '';

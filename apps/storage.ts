@@ -1,6 +1,9 @@
 import type { BlobStore } from '../core/ports/blob-store.port.ts';
 import type { Clock } from '../core/ports/clock.port.ts';
 import type { ImageCatalog } from '../core/ports/image-catalog.port.ts';
+import type { PendingUploads } from '../core/ports/pending-uploads.port.ts';
+import { MemoryPendingUploads } from '../adapters/memory/memory-pending-uploads.ts';
+import { DynamoDbPendingUploads } from '../adapters/dynamodb/dynamodb-pending-uploads.ts';
 import { MemoryBlobStore } from '../adapters/memory/memory-blob-store.ts';
 import { MemoryImageCatalog } from '../adapters/memory/memory-image-catalog.ts';
 import { makeDynamoClients } from '../adapters/dynamodb/dynamodb-client.ts';
@@ -15,6 +18,8 @@ import type { AwsConfig, Config } from './config.ts';
 export interface Storage {
   blobStore: BlobStore;
   catalog: ImageCatalog;
+  /** Direct uploads reserved and not yet completed. */
+  pending: PendingUploads;
   /** Set when downloads are served by the app itself (in-memory storage). */
   localBlobs?: MemoryBlobStore;
   /** Creates the bucket (with CORS for browser downloads) and the table if they are missing. */
@@ -26,7 +31,7 @@ export function openStorage(config: Config, clock: Clock): Storage {
   switch (config.storage) {
     case 'memory': {
       const localBlobs = new MemoryBlobStore(clock, config.publicUrl);
-      return { blobStore: localBlobs, catalog: new MemoryImageCatalog(), localBlobs, setup: async () => {}, close: () => {} };
+      return { blobStore: localBlobs, catalog: new MemoryImageCatalog(), pending: new MemoryPendingUploads(), localBlobs, setup: async () => {}, close: () => {} };
     }
     case 'aws':
       return awsStorage(config.aws, config.corsOrigins);
@@ -43,6 +48,7 @@ export function awsStorage(aws: AwsConfig, corsOrigins: Config['corsOrigins']): 
   return {
     blobStore: new S3BlobStore(s3, aws.bucket),
     catalog: new DynamoDbImageCatalog(dynamo.doc, aws.table, { timeShards: aws.timeShards }),
+    pending: new DynamoDbPendingUploads(dynamo.doc, aws.table),
     setup: async () => {
       await ensureBucket(s3, aws.bucket, { corsOrigins });
       await ensureTable(dynamo.client, aws.table);

@@ -5,7 +5,9 @@ import type { IdGenerator } from '../core/ports/id-generator.port.ts';
 import type { ImageCatalog } from '../core/ports/image-catalog.port.ts';
 import type { ImageProbe } from '../core/ports/image-probe.port.ts';
 import type { PageTokens } from '../core/ports/page-tokens.port.ts';
+import type { PendingUploads } from '../core/ports/pending-uploads.port.ts';
 import type { CheckReadiness } from '../core/use-cases/check-readiness.ts';
+import type { CompleteDirectUpload, StartDirectUpload, SweepExpiredUploads } from '../core/use-cases/direct-upload.ts';
 import type { DeleteImage } from '../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import type { UploadImage } from '../core/use-cases/upload-image.ts';
@@ -32,6 +34,7 @@ export const TOKENS = {
   BlobStore: token<BlobStore>('BlobStore'),
   ImageCatalog: token<ImageCatalog>('ImageCatalog'),
   ImageProbe: token<ImageProbe>('ImageProbe'),
+  PendingUploads: token<PendingUploads>('PendingUploads'),
   Clock: token<Clock>('Clock'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   PageTokens: token<PageTokens>('PageTokens'),
@@ -42,4 +45,7 @@ export const TOKENS = {
   ListImages: token<ListImages>('ListImages'),
   DeleteImage: token<DeleteImage>('DeleteImage'),
   CheckReadiness: token<CheckReadiness>('CheckReadiness'),
+  StartDirectUpload: token<StartDirectUpload>('StartDirectUpload'),
+  CompleteDirectUpload: token<CompleteDirectUpload>('CompleteDirectUpload'),
+  SweepExpiredUploads: token<SweepExpiredUploads>('SweepExpiredUploads'),
 } as const;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { DomainError, invalid } from '../../core/errors.ts';
 import type { Authenticate } from './authenticate.ts';
 import { errorResponse } from './errors.ts';
 import type { FormKind } from './multipart.ts';
@@ -19,6 +20,8 @@ export interface IncomingHttp {
   authorizedCaller?: string;
   /** Reads the multipart body, for routes that take one. */
   readUpload(kind: FormKind): Promise<MultipartUpload>;
+  /** The raw body, refused with 413 past `maxBytes`. */
+  readBody(maxBytes: number): Promise<Buffer>;
 }
 
 // Sent on every answer unless a route sets its own (the documentation pages loosen the CSP):
@@ -55,6 +58,7 @@ export async function dispatch({ route, authenticate, logger }: DispatchDeps, in
       ...(authorizedCaller === undefined ? {} : { authorizedCaller }),
     };
     if (matched.multipart !== undefined) request.upload = await incoming.readUpload(matched.multipart);
+    if (matched.json) request.body = await readJsonObject(incoming);
     response = await matched.handle(request);
   } catch (error) {
     response = errorResponse(error, incoming.requestId);
@@ -64,6 +68,24 @@ export async function dispatch({ route, authenticate, logger }: DispatchDeps, in
   const ms = Math.round((performance.now() - started) * 10) / 10;
   logger.info({ request_id: incoming.requestId, method: incoming.method, path: incoming.rawPath, status: response.status, ms }, 'request');
   return response;
+}
+
+/** Small JSON bodies only: the largest legal one (metadata at its limits) is a few KiB. */
+export const JSON_BODY_LIMIT = 16 * 1024;
+
+async function readJsonObject(incoming: IncomingHttp): Promise<Record<string, unknown>> {
+  if (!/^application\/json\s*(;|$)/i.test(incoming.headers['content-type'] ?? '')) {
+    throw invalid('The body must be a JSON object sent as application/json.');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse((await incoming.readBody(JSON_BODY_LIMIT)).toString('utf8'));
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw invalid('The body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('The body must be a JSON object.');
+  return parsed as Record<string, unknown>;
 }
 
 /** Repeated parameters become arrays, as Express's simple parser makes them. */

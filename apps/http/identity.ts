@@ -16,7 +16,7 @@ export function callerId(request: HttpRequest, mode: IdentityMode): string {
   if (request.authorizedCaller !== undefined) return request.authorizedCaller;
   if (mode === 'jwt') throw unauthorized('A valid bearer token is required: send Authorization: Bearer <JWT>.');
   const caller = request.headers['x-user-id'];
-  if (caller === undefined || caller.trim() === '') throw unauthorized('The X-User-Id header is required to delete an image.');
+  if (caller === undefined || caller.trim() === '') throw unauthorized('The X-User-Id header naming the caller is required for this request.');
   return caller.trim();
 }
 

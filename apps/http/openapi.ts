@@ -42,7 +42,7 @@ export interface PathItem {
   delete?: Operation;
 }
 
-type SchemaName = 'Image' | 'ImageList' | 'UploadResult' | 'DownloadUrl' | 'DeleteResult' | 'Health' | 'Readiness' | 'Error';
+type SchemaName = 'Image' | 'ImageList' | 'UploadResult' | 'StartUpload' | 'UploadStarted' | 'DownloadUrl' | 'DeleteResult' | 'Health' | 'Readiness' | 'Error';
 type ParameterName =
   | 'Limit'
   | 'PageToken'
@@ -55,7 +55,8 @@ type ParameterName =
   | 'TagPath'
   | 'IncludeUrl'
   | 'ExpiresIn'
-  | 'XUserId';
+  | 'XUserId'
+  | 'UploadId';
 type ResponseName =
   | 'BadRequest'
   | 'Unauthorized'
@@ -189,6 +190,13 @@ const parameters: Record<ParameterName, Parameter> = {
     description: 'The caller (header identity); only the owner may delete an image.',
     schema: { type: 'string', pattern: USER_ID_PATTERN },
   },
+  UploadId: {
+    name: 'upload_id',
+    in: 'path',
+    required: true,
+    description: 'The `upload_id` that `POST /uploads` answered with (it becomes the image id).',
+    schema: { type: 'string' },
+  },
 };
 
 const nullableString = (description: string): Schema => ({ type: ['string', 'null'], description });
@@ -254,6 +262,41 @@ const schemas: Record<SchemaName, Schema> = {
       message: { const: 'Image uploaded successfully' },
       image_id: { type: 'string' },
       image: schemaRef('Image'),
+    },
+  },
+  StartUpload: {
+    type: 'object',
+    description: 'The metadata of an image to send straight to storage; the same rules as `POST /images`.',
+    properties: {
+      user_id: { type: 'string', pattern: USER_ID_PATTERN, description: 'The owner, in `header` identity mode; in `jwt` mode optional and must be the caller.' },
+      title: { type: 'string', maxLength: LIMITS.titleChars, pattern: '\\S' },
+      description: { type: 'string', maxLength: LIMITS.descriptionChars },
+      tags: { oneOf: [{ type: 'string', description: 'Comma-separated.' }, { type: 'array', items: { type: 'string' }, maxItems: LIMITS.tagsPerImage }] },
+      file_name: { type: 'string', description: 'The original name, kept sanitised for display.' },
+    },
+  },
+  UploadStarted: {
+    type: 'object',
+    required: ['upload_id', 'upload', 'min_bytes', 'max_bytes', 'expires_at', 'complete_url'],
+    properties: {
+      upload_id: { type: 'string' },
+      upload: {
+        type: 'object',
+        description:
+          'A presigned POST: send `multipart/form-data` to `url` with every one of `fields`, a `Content-Type` field ' +
+          'starting with `image/`, and the file last, in the field `file`.',
+        required: ['url', 'fields', 'file_field', 'content_type_prefix'],
+        properties: {
+          url: { type: 'string', format: 'uri' },
+          fields: { type: 'object', additionalProperties: { type: 'string' } },
+          file_field: { const: 'file' },
+          content_type_prefix: { const: 'image/' },
+        },
+      },
+      min_bytes: { type: 'integer', const: LIMITS.minFileBytes },
+      max_bytes: { type: 'integer', const: LIMITS.maxFileBytes },
+      expires_at: { type: 'string', format: 'date-time', description: 'Send the file and complete before then.' },
+      complete_url: { type: 'string', description: '`/uploads/{upload_id}/complete`' },
     },
   },
   DownloadUrl: {
@@ -525,6 +568,55 @@ const paths: Record<string, PathItem> = {
         403: responseRef('Forbidden'),
         404: responseRef('NotFound', 'No such image (`not_found`).'),
         410: responseRef('Gone'),
+        429: responseRef('TooManyRequests'),
+        503: responseRef('ServiceUnavailable'),
+        500: responseRef('InternalError'),
+      },
+      security: WRITE_SECURITY,
+    },
+  },
+  '/uploads': {
+    post: {
+      operationId: 'startDirectUpload',
+      summary: 'Start a direct upload (for files the serverless path cannot carry)',
+      description:
+        'Validates the metadata, reserves an image id and answers with a presigned POST to send the file straight to ' +
+        'storage, size-limited and image-typed by its policy. Nothing is visible until `complete_url` is called.',
+      tags: ['images'],
+      requestBody: { required: true, content: { 'application/json': { schema: schemaRef('StartUpload') } } },
+      responses: {
+        201: json('Reserved.', schemaRef('UploadStarted')),
+        400: responseRef('BadRequest', 'Not a JSON object, or a field breaks its rule (`validation_error`).'),
+        401: responseRef('Unauthorized', 'jwt identity mode: no valid bearer token (`unauthorized`).'),
+        403: responseRef('Forbidden', "jwt identity mode: `user_id` is not the token's `sub` (`forbidden`)."),
+        413: responseRef('PayloadTooLarge', 'The JSON body is over 16 KiB (`payload_too_large`).'),
+        429: responseRef('TooManyRequests'),
+        503: responseRef('ServiceUnavailable'),
+        500: responseRef('InternalError'),
+      },
+      security: WRITE_SECURITY,
+    },
+  },
+  '/uploads/{upload_id}/complete': {
+    parameters: [parameterRef('UploadId')],
+    post: {
+      operationId: 'completeDirectUpload',
+      summary: 'Check what was sent and commit the image',
+      description:
+        'Reads the object\'s size and first bytes, applies exactly the rules of `POST /images`, and commits the image ' +
+        '(201) or deletes the object and answers as `POST /images` would. Completing again answers 200 with the image.',
+      tags: ['images'],
+      parameters: [{ ...parameterRef('XUserId'), description: 'The uploader (header identity).' }],
+      responses: {
+        200: json('Already completed.', schemaRef('UploadResult')),
+        201: { description: 'Committed.', content: { 'application/json': { schema: schemaRef('UploadResult') } } },
+        400: responseRef('BadRequest', 'Nothing sent yet, or the file breaks a rule (`validation_error`).'),
+        401: responseRef('Unauthorized', 'No `X-User-Id` (header mode) or no valid bearer token (jwt mode).'),
+        403: responseRef('Forbidden', 'Not the uploader (`forbidden`).'),
+        404: responseRef('NotFound', 'No such upload (`not_found`).'),
+        410: responseRef('Gone', 'The upload expired before it was completed (`gone`).'),
+        413: responseRef('PayloadTooLarge'),
+        415: responseRef('UnsupportedMediaType'),
         429: responseRef('TooManyRequests'),
         503: responseRef('ServiceUnavailable'),
         500: responseRef('InternalError'),

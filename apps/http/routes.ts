@@ -1,8 +1,10 @@
 import { invalid } from '../../core/errors.ts';
+import { LIMITS } from '../../core/rules.ts';
 import type { CheckReadiness } from '../../core/use-cases/check-readiness.ts';
 import type { DeleteImage } from '../../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages, ListInput } from '../../core/use-cases/read-images.ts';
 import type { UploadImage } from '../../core/use-cases/upload-image.ts';
+import type { CompleteDirectUpload, StartDirectUpload } from '../../core/use-cases/direct-upload.ts';
 import { callerId, uploadOwner } from './identity.ts';
 import type { IdentityMode } from './identity.ts';
 import { queryBoolean, queryInteger, queryValue, splitList } from './params.ts';
@@ -15,11 +17,31 @@ export interface ApiDeps {
   listImages: ListImages;
   deleteImage: DeleteImage;
   readiness: CheckReadiness;
+  startUpload: StartDirectUpload;
+  completeUpload: CompleteDirectUpload;
   version: string;
   identity: IdentityMode;
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): HttpResponse => ({ status, body, headers });
+
+/** A JSON field that must be a string when present. */
+function stringField(body: Record<string, unknown> | undefined, name: string): string | undefined {
+  const value = body?.[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalid(`${name} must be a string.`, { field: name });
+  return value;
+}
+
+/** Tags as the form sends them (comma-separated) or as a JSON array of strings. */
+function tagsField(body: Record<string, unknown> | undefined): string[] | undefined {
+  const value = body?.tags;
+  if (Array.isArray(value)) {
+    if (!value.every((tag) => typeof tag === 'string')) throw invalid('tags must be strings.', { field: 'tags' });
+    return value as string[];
+  }
+  return splitList(stringField(body, 'tags'));
+}
 
 /** The routes of the API contract (shared/design/api.md), independent of Express or Lambda. */
 export function apiRoutes(deps: ApiDeps): Route[] {
@@ -73,6 +95,44 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         });
         return json(
           201,
+          { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) },
+          { location: `/images/${image.id}` },
+        );
+      },
+    },
+    {
+      method: 'POST',
+      path: '/uploads',
+      json: true,
+      handle: async (request) => {
+        const { upload, post } = await deps.startUpload.execute({
+          userId: uploadOwner(request, stringField(request.body, 'user_id'), deps.identity),
+          title: stringField(request.body, 'title'),
+          description: stringField(request.body, 'description'),
+          tags: tagsField(request.body),
+          fileName: stringField(request.body, 'file_name'),
+        });
+        return json(
+          201,
+          {
+            upload_id: upload.id,
+            upload: { url: post.url, fields: post.fields, file_field: 'file', content_type_prefix: 'image/' },
+            min_bytes: LIMITS.minFileBytes,
+            max_bytes: LIMITS.maxFileBytes,
+            expires_at: upload.expiresAt,
+            complete_url: `/uploads/${upload.id}/complete`,
+          },
+          { location: `/uploads/${upload.id}` },
+        );
+      },
+    },
+    {
+      method: 'POST',
+      path: '/uploads/:upload_id/complete',
+      handle: async (request) => {
+        const { image, downloadUrl, created } = await deps.completeUpload.execute(request.params.upload_id ?? '', callerId(request, deps.identity));
+        return json(
+          created ? 201 : 200,
           { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) },
           { location: `/images/${image.id}` },
         );

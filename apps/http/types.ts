@@ -11,6 +11,8 @@ export interface HttpRequest {
   headers: Record<string, string | undefined>;
   /** Filled by the entry point for routes that declare `multipart`. */
   upload?: MultipartUpload;
+  /** The parsed body, for routes that declare `json`. */
+  body?: Record<string, unknown>;
   requestId: string;
   /** Set when a trusted authorizer in front of the service has verified the caller. */
   authorizedCaller?: string;
@@ -40,5 +42,7 @@ export interface Route {
   path: string;
   /** The multipart form the route reads, parsed before it is called. */
   multipart?: FormKind;
+  /** The route reads a JSON object body, parsed before it is called. */
+  json?: true;
   handle(request: HttpRequest): Promise<HttpResponse>;
 }

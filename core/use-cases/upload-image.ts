@@ -1,23 +1,11 @@
-import { invalid } from '../errors.ts';
-import type { Image } from '../image.ts';
 import type { BlobStore } from '../ports/blob-store.port.ts';
 import type { Clock } from '../ports/clock.port.ts';
 import type { IdGenerator } from '../ports/id-generator.port.ts';
 import type { ImageCatalog } from '../ports/image-catalog.port.ts';
 import type { ImageProbe } from '../ports/image-probe.port.ts';
 import type { ImageWithUrl } from './read-images.ts';
-import {
-  FORMATS,
-  LIMITS,
-  acceptedFormat,
-  checkDimensions,
-  checkFileSize,
-  displayFileName,
-  normaliseTags,
-  parseDescription,
-  parseTitle,
-  parseUserId,
-} from '../rules.ts';
+import { LIMITS, normaliseTags, parseDescription, parseTitle, parseUserId } from '../rules.ts';
+import { inspectImage, newImage } from './inspect-image.ts';
 
 export interface UploadInput {
   userId: string | undefined;
@@ -44,37 +32,15 @@ export class UploadImage {
    * object is removed and the caller sees the failure.
    */
   async execute(input: UploadInput): Promise<ImageWithUrl> {
-    const ownerId = parseUserId(input.userId);
-    const title = parseTitle(input.title);
-    const description = parseDescription(input.description);
-    const tags = normaliseTags(input.tags ?? []);
-    checkFileSize(input.bytes.byteLength);
-
-    const probed = await this.probe.probe(input.bytes);
-    const format = acceptedFormat(probed.contentType);
-    if (probed.width === undefined || probed.height === undefined) {
-      throw invalid('The image header could not be read; the file may be truncated or corrupt.', { field: 'file' });
-    }
-    checkDimensions(probed.width, probed.height);
-
-    const id = this.ids.next();
-    const now = this.clock.now().toISOString();
-    const image: Image = {
-      id,
-      ownerId,
-      title,
-      description,
-      tags,
-      fileName: displayFileName(input.fileName, format),
-      fileSize: input.bytes.byteLength,
-      contentType: FORMATS[format].contentType,
-      format,
-      width: probed.width,
-      height: probed.height,
-      storageKey: `images/${id}.${FORMATS[format].extension}`,
-      createdAt: now,
-      updatedAt: now,
+    const metadata = {
+      ownerId: parseUserId(input.userId),
+      title: parseTitle(input.title),
+      description: parseDescription(input.description),
+      tags: normaliseTags(input.tags ?? []),
+      fileName: input.fileName,
     };
+    const inspected = await inspectImage(this.probe, input.bytes, input.bytes.byteLength);
+    const image = newImage(this.ids.next(), metadata, inspected, input.bytes.byteLength, this.clock.now().toISOString());
 
     await this.blobs.put(image.storageKey, input.bytes, { contentType: image.contentType, fileName: image.fileName });
     try {

@@ -98,7 +98,7 @@ describe('OpenAPI document', () => {
   it('documents bearer tokens, 401 and 429 on every write', () => {
     expect(doc.components.securitySchemes.bearerAuth).to.deep.equal({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
     const writes = operations.filter(({ key }) => /^(POST|DELETE) /.test(key));
-    expect(writes.map(({ key }) => key).sort()).to.deep.equal(['DELETE /images/{image_id}', 'POST /images']);
+    expect(writes.map(({ key }) => key).sort()).to.deep.equal(['DELETE /images/{image_id}', 'POST /images', 'POST /uploads', 'POST /uploads/{upload_id}/complete']);
     for (const { key, operation } of writes) {
       expect(operation.security, key).to.deep.include({ bearerAuth: [] });
       expect(Object.keys(operation.responses), key).to.include.members(['401', '403', '429']);

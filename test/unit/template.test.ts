@@ -300,10 +300,10 @@ describe('infra/template.yaml', () => {
       }
     });
 
-    it('stores objects under the prefix the object grant covers', async () => {
-      const upload = await readFile(join(root, 'core', 'use-cases', 'upload-image.ts'), 'utf8');
-      const prefixes = [...upload.matchAll(/storageKey:\s*`([a-z0-9-]+)\//g)].map((m) => m[1]);
-      expect(prefixes).to.deep.equal(['images']);
+    it('stores objects only under the prefixes the object grant covers', async () => {
+      const sources = await Promise.all(['inspect-image.ts', 'direct-upload.ts'].map((file) => readFile(join(root, 'core', 'use-cases', file), 'utf8')));
+      const prefixes = sources.flatMap((source) => [...source.matchAll(/(?:storageKey|key):\s*`([a-z0-9-]+)\//g)].map((m) => m[1]));
+      expect(prefixes.sort()).to.deep.equal(['images', 'pending']);
     });
 
     it('grants every DynamoDB action the adapter sends', async () => {

@@ -1,0 +1,181 @@
+import { DomainError, invalid, isDomainError, notFound } from '../errors.ts';
+import { isDeleted } from '../image.ts';
+import type { BlobStore, PresignedPost } from '../ports/blob-store.port.ts';
+import type { Clock } from '../ports/clock.port.ts';
+import type { IdGenerator } from '../ports/id-generator.port.ts';
+import type { ImageCatalog } from '../ports/image-catalog.port.ts';
+import type { ImageProbe } from '../ports/image-probe.port.ts';
+import type { PendingUpload, PendingUploads } from '../ports/pending-uploads.port.ts';
+import { LIMITS, checkFileSize, isImageId, normaliseTags, parseDescription, parseTitle, parseUserId } from '../rules.ts';
+import { inspectImage, newImage } from './inspect-image.ts';
+import type { ImageWithUrl } from './read-images.ts';
+
+/** How long a client has to send the file and complete the upload. */
+export const UPLOAD_WINDOW_SECONDS = 15 * 60;
+
+/** Enough of the file for any accepted format's header, read without fetching the whole object. */
+export const HEADER_BYTES = 1024 * 1024;
+
+export interface StartInput {
+  userId: string | undefined;
+  title?: string;
+  description?: string;
+  tags?: readonly string[];
+  fileName?: string;
+}
+
+export interface StartedUpload {
+  upload: PendingUpload;
+  post: PresignedPost;
+}
+
+/**
+ * Reserves an id and a pending key, and hands out a presigned POST that lets the client send
+ * the file straight to storage, within the size range and only as an image type.
+ */
+export class StartDirectUpload {
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly pending: PendingUploads,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  /** @throws DomainError `validation`, `unavailable` */
+  async execute(input: StartInput): Promise<StartedUpload> {
+    const now = this.clock.now();
+    const id = this.ids.next();
+    const upload: PendingUpload = {
+      id,
+      ownerId: parseUserId(input.userId),
+      title: parseTitle(input.title),
+      description: parseDescription(input.description),
+      tags: normaliseTags(input.tags ?? []),
+      // Kept raw (bounded) and sanitised at completion, when the format is known.
+      fileName: (input.fileName ?? '').slice(0, 4 * LIMITS.fileNameChars),
+      key: `pending/${id}`,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + UPLOAD_WINDOW_SECONDS * 1000).toISOString(),
+    };
+    await this.pending.create(upload);
+    const post = await this.blobs.presignPost(upload.key, {
+      minBytes: LIMITS.minFileBytes,
+      maxBytes: LIMITS.maxFileBytes,
+      contentTypePrefix: 'image/',
+      expiresInSeconds: UPLOAD_WINDOW_SECONDS,
+    });
+    return { upload, post };
+  }
+}
+
+export interface CompletedUpload extends ImageWithUrl {
+  /** False when the upload had already been completed and this call only found the image. */
+  created: boolean;
+}
+
+/**
+ * Checks what arrived with the same rules as a direct upload, from its size and first bytes,
+ * then moves it to its image key and commits the metadata; a file that fails is deleted.
+ */
+export class CompleteDirectUpload {
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly catalog: ImageCatalog,
+    private readonly pending: PendingUploads,
+    private readonly probe: ImageProbe,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Completing twice is safe: the second call finds the image. Only the uploader may complete.
+   * @throws DomainError `not_found`, `forbidden`, `gone` (expired), `validation` (nothing sent yet,
+   * or the file breaks a rule), `too_large`, `unsupported_media`, `unavailable`
+   */
+  async execute(id: string, callerId: string): Promise<CompletedUpload> {
+    const caller = parseUserId(callerId, 'caller');
+    const upload = isImageId(id) ? await this.pending.get(id) : undefined;
+    if (upload === undefined) return this.alreadyCompleted(id, caller);
+    if (upload.ownerId !== caller) throw new DomainError('forbidden', 'forbidden', 'Only the uploader can complete this upload.');
+    if (this.clock.now().toISOString() >= upload.expiresAt) {
+      await this.discard(upload);
+      throw new DomainError('gone', 'gone', 'This upload has expired; start a new one.');
+    }
+
+    const stored = await this.blobs.stat(upload.key);
+    if (stored === undefined) throw invalid('No file has been sent for this upload yet.', { field: 'file' });
+    let inspected;
+    try {
+      inspected = await inspectImage(this.probe, await this.readHeader(upload.key, stored.size), stored.size);
+    } catch (error) {
+      // A file that breaks a rule is refused for good; only an outage leaves it for a retry.
+      if (isDomainError(error) && error.kind !== 'unavailable') await this.discard(upload);
+      throw error;
+    }
+
+    const image = newImage(upload.id, upload, inspected, stored.size, this.clock.now().toISOString());
+    await this.blobs.copy(upload.key, image.storageKey, { contentType: image.contentType, fileName: image.fileName });
+    try {
+      await this.catalog.create(image);
+    } catch (error) {
+      // A concurrent completion won the race: its image is this one.
+      if (isDomainError(error, 'conflict')) return this.alreadyCompleted(id, caller);
+      await this.blobs.delete(image.storageKey).catch(() => {});
+      throw error;
+    }
+    await this.discard(upload).catch(() => {
+      // The image is committed; a leftover pending object is swept later.
+    });
+    return { ...(await this.withUrl(image)), created: true };
+  }
+
+  /**
+   * The first MiB holds any usual header; a JPEG whose metadata segments (EXIF, ICC, XMP) push
+   * its frame header further gets one more ranged read, as far as the size rule allows.
+   */
+  private async readHeader(key: string, size: number): Promise<Uint8Array> {
+    checkFileSize(size);
+    const head = await this.blobs.readStart(key, HEADER_BYTES);
+    if (size <= head.length || (await this.probe.probe(head)).width !== undefined) return head;
+    return this.blobs.readStart(key, size);
+  }
+
+  private async alreadyCompleted(id: string, caller: string): Promise<CompletedUpload> {
+    const image = isImageId(id) ? await this.catalog.get(id) : undefined;
+    if (image === undefined || isDeleted(image)) throw notFound(`Upload ${id} was not found.`);
+    if (image.ownerId !== caller) throw new DomainError('forbidden', 'forbidden', 'Only the uploader can complete this upload.');
+    return { ...(await this.withUrl(image)), created: false };
+  }
+
+  private async withUrl(image: ImageWithUrl['image']): Promise<ImageWithUrl> {
+    const expiresIn = LIMITS.expiresIn.default;
+    return { image, downloadUrl: await this.blobs.presignGet(image.storageKey, expiresIn), expiresIn };
+  }
+
+  private async discard(upload: PendingUpload): Promise<void> {
+    await this.blobs.delete(upload.key);
+    await this.pending.delete(upload.id);
+  }
+}
+
+/** Removes uploads never completed: their objects and records (the embedded stack has no TTL). */
+export class SweepExpiredUploads {
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly pending: PendingUploads,
+    private readonly clock: Clock,
+  ) {}
+
+  /** @returns how many were removed. @throws DomainError `unavailable` */
+  async execute(batch = 100): Promise<number> {
+    const now = this.clock.now().toISOString();
+    const expired = await this.pending.listExpired(now, batch);
+    for (const upload of expired) {
+      // The index may lag a completion: re-read before deleting anything.
+      const current = await this.pending.get(upload.id);
+      if (current === undefined || current.expiresAt > now) continue;
+      await this.blobs.delete(current.key);
+      await this.pending.delete(current.id);
+    }
+    return expired.length;
+  }
+}
