@@ -17,7 +17,7 @@ const WARMUP = 3;
 const SLOW_MS = 100;
 const MAX = LIMITS.maxFileBytes;
 
-/** `unit` repeated to fill `length` bytes; copying is far cheaper than encoding a million units. */
+/** `count` copies of `unit`: copying is far cheaper than encoding a million units one by one. */
 function repeated(unit: Buffer, count: number): Buffer {
   const out = Buffer.alloc(unit.length * count);
   for (let at = 0; at < out.length; at += unit.length) unit.copy(out, at);
@@ -28,7 +28,7 @@ function repeated(unit: Buffer, count: number): Buffer {
 
 const smallJpeg = (): Buffer => makeImage({ width: 640, height: 480, format: 'jpeg' });
 
-/** SOI, then `count` empty COM segments (FF FE 00 02), then the rest of a real JPEG after its SOI. */
+/** SOI, then empty COM segments (FF FE 00 02), then the rest of a real JPEG after its SOI. */
 function jpegTinySegments(): Buffer {
   const image = smallJpeg();
   const gap = MAX - image.length;
@@ -53,7 +53,7 @@ function jpegTinyExifSegments(): Buffer {
   return Buffer.concat([image.subarray(0, 2), repeated(app1, Math.floor(gap / app1.length)), fill(gap % app1.length), image.subarray(2)]);
 }
 
-/** Fewer than one segment's worth of bytes: fill bytes up to 3, else one COM segment. */
+/** The bytes left after the last whole segment: fill bytes if under 4, else one COM segment. */
 function fill(bytes: number): Buffer {
   if (bytes < 4) return Buffer.alloc(bytes, 0xff);
   const com = Buffer.alloc(bytes, 0x20);
