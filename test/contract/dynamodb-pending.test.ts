@@ -3,19 +3,16 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { makeDynamoClients } from '../../adapters/dynamodb/dynamodb-client.ts';
 import { DynamoDbImageCatalog } from '../../adapters/dynamodb/dynamodb-image-catalog.ts';
 import { DynamoDbPendingUploads } from '../../adapters/dynamodb/dynamodb-pending-uploads.ts';
 import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
-import { startDynalite } from '../../apps/embedded/local-aws-servers.ts';
 import type { LocalServer } from '../../apps/embedded/local-aws-servers.ts';
 import type { CatalogQuery } from '../../core/ports/image-catalog.port.ts';
 import { rejection } from '../support/assertions.ts';
-import { startDynamoDbLocal } from '../support/dynamodb-local.ts';
-import { localStack } from '../support/localstack.ts';
-import type { Availability } from '../support/localstack.ts';
+import { dynamoBackends } from '../support/dynamodb-backends.ts';
+import type { Backend } from '../support/dynamodb-backends.ts';
+import { freePort } from '../support/server-process.ts';
 import { imageRecord } from '../support/records.ts';
 import { instant, pendingUploadRecord, pendingUploadsContract } from './pending-uploads.contract.ts';
 
@@ -79,9 +76,6 @@ function shortQueryPages(client: DynamoDBClient, size: number): void {
     { step: 'initialize', name: 'shortQueryPages' },
   );
 }
-
-/** Starts the server the suite shares, or says why there is none here. */
-type Backend = (() => Promise<LocalServer>) | { skipReason: string };
 
 /** The contract and the DynamoDB-specific cases, on one server, or pending with the reason. */
 function onServer(name: string, start: Backend): void {
@@ -187,29 +181,11 @@ function onServer(name: string, start: Backend): void {
   });
 }
 
-function ready(availability: Availability, { shared = false } = {}): Backend {
-  if ('skipReason' in availability) return availability;
-  const { server } = availability;
-  return async () => (shared ? { ...server, close: async () => {} } : server);
-}
-
-onServer('dynalite', () => startDynalite());
-// Availability is settled before the suites are declared, so a pending suite's title says why.
-onServer('DynamoDB Local', ready(await startDynamoDbLocal()));
-// The run shares one LocalStack, which Testcontainers removes at exit: this file must not stop it.
-onServer('LocalStack', ready(await localStack(), { shared: true }));
+for (const [name, backend] of await dynamoBackends()) onServer(name, backend);
 
 describe('DynamoDB pending uploads without a server', () => {
-  async function closedPort(): Promise<string> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    return `http://127.0.0.1:${port}`;
-  }
-
   it('fails fast as unavailable, with a message that reveals nothing of the SDK', async () => {
-    const { client, doc } = makeDynamoClients({ region: 'us-east-1', endpoint: await closedPort(), credentials: CREDENTIALS });
+    const { client, doc } = makeDynamoClients({ region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}`, credentials: CREDENTIALS });
     const uploads = new DynamoDbPendingUploads(doc, 'SecretTableName');
     const calls = [uploads.create(pendingUploadRecord()), uploads.get('x'), uploads.delete('x'), uploads.listExpired(FAR_FUTURE, 10)];
     const started = Date.now();

@@ -1,19 +1,16 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { expect } from 'chai';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { makeDynamoClients } from '../../adapters/dynamodb/dynamodb-client.ts';
 import { DynamoDbImageCatalog } from '../../adapters/dynamodb/dynamodb-image-catalog.ts';
 import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
-import { startDynalite } from '../../apps/embedded/local-aws-servers.ts';
 import type { LocalServer } from '../../apps/embedded/local-aws-servers.ts';
 import { sortKey } from '../../core/image.ts';
 import type { CatalogQuery } from '../../core/ports/image-catalog.port.ts';
 import { rejection } from '../support/assertions.ts';
-import { startDynamoDbLocal } from '../support/dynamodb-local.ts';
-import { localStack } from '../support/localstack.ts';
-import type { Availability } from '../support/localstack.ts';
+import { dynamoBackends } from '../support/dynamodb-backends.ts';
+import type { Backend } from '../support/dynamodb-backends.ts';
+import { freePort } from '../support/server-process.ts';
 import { imageRecord } from '../support/records.ts';
 import { imageCatalogContract } from './image-catalog.contract.ts';
 
@@ -80,9 +77,6 @@ function failBatchWrites(client: DynamoDBClient, kind: 'PutRequest' | 'DeleteReq
     { step: 'initialize', name: `fail${kind}` },
   );
 }
-
-/** Starts the server the suite shares, or says why there is none here. */
-type Backend = (() => Promise<LocalServer>) | { skipReason: string };
 
 /** The contract and the DynamoDB-specific cases, on one server, or pending with the reason. */
 function onServer(name: string, start: Backend): void {
@@ -198,29 +192,11 @@ function onServer(name: string, start: Backend): void {
   });
 }
 
-function ready(availability: Availability, { shared = false } = {}): Backend {
-  if ('skipReason' in availability) return availability;
-  const { server } = availability;
-  return async () => (shared ? { ...server, close: async () => {} } : server);
-}
-
-onServer('dynalite', () => startDynalite());
-// Availability is settled before the suites are declared, so a pending suite's title says why.
-onServer('DynamoDB Local', ready(await startDynamoDbLocal()));
-// The run shares one LocalStack, which Testcontainers removes at exit: this file must not stop it.
-onServer('LocalStack', ready(await localStack(), { shared: true }));
+for (const [name, backend] of await dynamoBackends()) onServer(name, backend);
 
 describe('DynamoDB catalog without a server', () => {
-  async function closedPort(): Promise<string> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    return `http://127.0.0.1:${port}`;
-  }
-
   it('fails fast as unavailable, with a message that reveals nothing of the SDK', async () => {
-    const endpoint = await closedPort();
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
     const { client, doc } = makeDynamoClients({ region: 'us-east-1', endpoint, credentials: CREDENTIALS });
     const catalog = new DynamoDbImageCatalog(doc, 'SecretTableName', { timeShards: SHARDS });
     const image = imageRecord({ tags: ['sea'] });

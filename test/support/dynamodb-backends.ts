@@ -1,0 +1,27 @@
+import { startDynalite } from '../../apps/embedded/local-aws-servers.ts';
+import type { LocalServer } from '../../apps/embedded/local-aws-servers.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { localStack } from './localstack.ts';
+import type { Availability } from './localstack.ts';
+
+/** Starts the server a suite shares, or says why there is none here. */
+export type Backend = (() => Promise<LocalServer>) | { skipReason: string };
+
+function ready(availability: Availability, { shared = false } = {}): Backend {
+  if ('skipReason' in availability) return availability;
+  const { server } = availability;
+  return async () => (shared ? { ...server, close: async () => {} } : server);
+}
+
+/**
+ * Every DynamoDB-compatible server a suite runs on. Availability is settled before suites are
+ * declared, so a pending suite's title can say why. The run shares one LocalStack, which
+ * Testcontainers removes at exit, so no suite stops it.
+ */
+export async function dynamoBackends(): Promise<[string, Backend][]> {
+  return [
+    ['dynalite', () => startDynalite()],
+    ['DynamoDB Local', ready(await startDynamoDbLocal())],
+    ['LocalStack', ready(await localStack(), { shared: true })],
+  ];
+}
