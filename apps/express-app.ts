@@ -90,11 +90,10 @@ function claimedCaller(req: Request): string | undefined {
 
 /** Writes per minute per client IP and per caller, answered with the API's own 429 shape. */
 function writeRateLimits(limits: Config['rateLimit']): RequestHandler[] {
-  const refuse = (req: Request, res: Response): void => {
+  const refuse = (_req: Request, res: Response): void => {
     const requestId = String(res.locals.requestId);
     const response = errorResponse(new DomainError('rate_limited', 'rate_limited', 'Too many uploads or deletes; wait a minute and try again.'), requestId);
     send(res, { ...response, headers: { 'x-request-id': requestId, 'x-content-type-options': 'nosniff' } });
-    void req;
   };
   const common = { windowMs: 60_000, standardHeaders: 'draft-8', legacyHeaders: false, handler: refuse } as const;
   const handlers: RequestHandler[] = [];

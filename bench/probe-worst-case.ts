@@ -4,12 +4,11 @@
 // construction packs as many of the smallest structures a format allows as fit in 10 MiB, before
 // or around the header the parser is looking for. Run with `npm run bench`; it asserts nothing.
 import { performance } from 'node:perf_hooks';
-import { crc32 } from 'node:zlib';
 import { fileTypeFromBuffer } from 'file-type';
 import probeImageSize from 'probe-image-size/sync.js';
 import { HeaderImageProbe } from '../adapters/probe/header-image-probe.ts';
 import { LIMITS } from '../core/rules.ts';
-import { headerClaimingDimensions, losslessWebp, makeImage, pngClaimingDimensions } from '../test/support/images.ts';
+import { PNG_SIGNATURE, headerClaimingDimensions, losslessWebp, makeImage, pngChunk, pngClaimingDimensions } from '../test/support/images.ts';
 
 const RUNS = 25;
 // Unrecorded runs, so the median is the JIT-compiled parser; the very first run is shown apart.
@@ -63,17 +62,6 @@ function fill(bytes: number): Buffer {
 }
 
 // ---- PNG ----
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(data.length + 12);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 /** Empty ancillary 'paDd' chunks filling `gap` bytes: 12 each, one of them longer by the remainder. */
 function pngPadding(gap: number): Buffer {

@@ -10,7 +10,7 @@ import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
 import type { LocalServer } from '../../apps/embedded/local-aws-servers.ts';
 import type { CatalogQuery } from '../../core/ports/image-catalog.port.ts';
 import { rejection } from '../support/assertions.ts';
-import { dynamoBackends } from '../support/dynamodb-backends.ts';
+import { describeOnBackend, dynamoBackends } from '../support/dynamodb-backends.ts';
 import type { Backend } from '../support/dynamodb-backends.ts';
 import { freePort } from '../support/server-process.ts';
 import { imageRecord } from '../support/records.ts';
@@ -78,24 +78,14 @@ function shortQueryPages(client: DynamoDBClient, size: number): void {
 }
 
 /** The contract and the DynamoDB-specific cases, on one server, or pending with the reason. */
-function onServer(name: string, start: Backend): void {
-  const title = typeof start === 'function' ? `DynamoDB pending uploads on ${name}` : `DynamoDB pending uploads on ${name} (pending: ${start.skipReason})`;
-  describe(title, function () {
-    this.timeout(60_000);
-    let server: LocalServer | undefined;
-
-    before(async function () {
-      if (typeof start !== 'function') this.skip();
-      server = await start();
-    });
-    after(async () => server?.close());
-
-    pendingUploadsContract(name, async () => freshTable(server!));
+function onServer(name: string, backend: Backend): void {
+  describeOnBackend(`DynamoDB pending uploads on ${name}`, backend, (server) => {
+    pendingUploadsContract(name, async () => freshTable(server()));
 
     describe('beyond the contract', () => {
       let fixture: Fixture;
       beforeEach(async () => {
-        fixture = await freshTable(server!);
+        fixture = await freshTable(server());
       });
       afterEach(async () => fixture.close());
 

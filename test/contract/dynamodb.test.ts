@@ -8,7 +8,7 @@ import type { LocalServer } from '../../apps/embedded/local-aws-servers.ts';
 import { sortKey } from '../../core/image.ts';
 import type { CatalogQuery } from '../../core/ports/image-catalog.port.ts';
 import { rejection } from '../support/assertions.ts';
-import { dynamoBackends } from '../support/dynamodb-backends.ts';
+import { describeOnBackend, dynamoBackends } from '../support/dynamodb-backends.ts';
 import type { Backend } from '../support/dynamodb-backends.ts';
 import { freePort } from '../support/server-process.ts';
 import { imageRecord } from '../support/records.ts';
@@ -79,24 +79,14 @@ function failBatchWrites(client: DynamoDBClient, kind: 'PutRequest' | 'DeleteReq
 }
 
 /** The contract and the DynamoDB-specific cases, on one server, or pending with the reason. */
-function onServer(name: string, start: Backend): void {
-  const title = typeof start === 'function' ? `DynamoDB catalog on ${name}` : `DynamoDB catalog on ${name} (pending: ${start.skipReason})`;
-  describe(title, function () {
-    this.timeout(60_000);
-    let server: LocalServer | undefined;
-
-    before(async function () {
-      if (typeof start !== 'function') this.skip();
-      server = await start();
-    });
-    after(async () => server?.close());
-
-    imageCatalogContract(name, async () => freshCatalog(server!));
+function onServer(name: string, backend: Backend): void {
+  describeOnBackend(`DynamoDB catalog on ${name}`, backend, (server) => {
+    imageCatalogContract(name, async () => freshCatalog(server()));
 
     describe('beyond the contract', () => {
       let fixture: Fixture;
       beforeEach(async () => {
-        fixture = await freshCatalog(server!);
+        fixture = await freshCatalog(server());
       });
       afterEach(async () => fixture.close());
 

@@ -25,3 +25,22 @@ export async function dynamoBackends(): Promise<[string, Backend][]> {
     ['LocalStack', ready(await localStack(), { shared: true })],
   ];
 }
+
+/**
+ * A suite on one backend: pending with the reason where it cannot run, else with its server
+ * started once for the suite and stopped after it; `body` reaches the running server.
+ */
+export function describeOnBackend(title: string, backend: Backend, body: (server: () => LocalServer) => void): void {
+  describe(typeof backend === 'function' ? title : `${title} (pending: ${backend.skipReason})`, function () {
+    this.timeout(60_000);
+    let server: LocalServer | undefined;
+
+    before(async function () {
+      if (typeof backend !== 'function') this.skip();
+      server = await backend();
+    });
+    after(async () => server?.close());
+
+    body(() => server!);
+  });
+}
