@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 
 /**
- * `embedded`: S3 and DynamoDB servers started by the service itself, data on disk (default).
- * `aws`: real AWS, or any AWS-compatible endpoint such as LocalStack.
- * `memory`: nothing persists; for quick tries.
+ * `local`: one machine, the catalog in SQLite and the bytes in files under DATA_DIR (default).
+ * `aws`: S3 and DynamoDB on AWS, or any AWS-compatible endpoint such as LocalStack.
+ * `memory`: nothing persists; for tests and quick tries.
  */
-export type StorageMode = 'embedded' | 'aws' | 'memory';
+export type StorageMode = 'local' | 'aws' | 'memory';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface AwsConfig {
@@ -34,14 +34,15 @@ export type IdentityConfig =
 export interface Config {
   port: number;
   host: string;
-  /** Base of URLs the service hands out for its own routes (in-memory download URLs). */
+  /** Base of the URLs the service hands out for its own routes: downloads and upload forms of the local store. */
   publicUrl: string;
+  /** Whether PUBLIC_URL was set, rather than taken to be localhost. */
+  publicUrlSet: boolean;
   storage: StorageMode;
-  /** Absolute path of the embedded stack's data folder. */
+  /** Absolute path of the local store's data folder. */
   dataDir: string;
-  embedded: { s3Port: number; dynamodbPort: number };
   aws: AwsConfig;
-  /** Unset: the embedded stack keeps one in its data folder; other modes make one per process. */
+  /** Unset: the local store keeps one in its data folder; other modes make one per process. */
   pageTokenSecret: Buffer | undefined;
   logLevel: LogLevel;
   /** Origins browsers may call from; `*` allows any (no credentials are ever allowed). */
@@ -49,6 +50,10 @@ export interface Config {
   identity: IdentityConfig;
   /** Writes (uploads, deletes) allowed per minute per client IP and per caller; 0 turns a limit off. */
   rateLimit: { writesPerMinutePerIp: number; writesPerMinutePerCaller: number };
+  /** Upload bytes all requests together may hold in memory at once; past it, new uploads get 503. */
+  uploadBudgetBytes: number;
+  /** A request body that sends nothing for this long is cut off with 408. */
+  bodyIdleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -58,7 +63,8 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const STORAGE_MODES: readonly StorageMode[] = ['embedded', 'aws', 'memory'];
+const STORAGE_MODES: readonly StorageMode[] = ['local', 'aws', 'memory'];
+const MiB = 1024 * 1024;
 
 /** Reads and checks every setting, reporting all bad values at once rather than the first. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
@@ -80,8 +86,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const host = check('HOST', '127.0.0.1', (raw) => (/^[A-Za-z0-9.:[\]-]+$/.test(raw) ? raw : undefined), 'a host name or IP address');
   const publicUrl = check('PUBLIC_URL', `http://localhost:${httpPort}`, parseHttpUrl, 'an http(s) URL such as http://localhost:8000');
   const endpoint = url('AWS_ENDPOINT_URL');
+  if (read('STORAGE') === 'embedded') {
+    problems.push('STORAGE=embedded is gone: the default, STORAGE=local, keeps images in SQLite and files under DATA_DIR (see `npm run migrate:embedded` for data from the embedded servers).');
+  }
   // Pointing the service at an endpoint (LocalStack) means using it, unless told otherwise.
-  const storage = check('STORAGE', endpoint === undefined ? 'embedded' : 'aws', (raw) => STORAGE_MODES.find((m) => m === raw), STORAGE_MODES.join(', '));
+  const storage = check('STORAGE', endpoint === undefined ? 'local' : 'aws', (raw) => STORAGE_MODES.find((m) => m === raw) ?? (raw === 'embedded' ? 'local' : undefined), STORAGE_MODES.join(', '));
   const s3Endpoint = url('AWS_ENDPOINT_URL_S3') ?? endpoint;
   const dynamodbEndpoint = url('AWS_ENDPOINT_URL_DYNAMODB') ?? endpoint;
   const accessKeyId = read('AWS_ACCESS_KEY_ID');
@@ -96,9 +105,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     port: httpPort,
     host,
     publicUrl: publicUrl.replace(/\/+$/, ''),
+    publicUrlSet: read('PUBLIC_URL') !== undefined,
     storage,
     dataDir: resolve(cwd, read('DATA_DIR') ?? '.data'),
-    embedded: { s3Port: port('EMBEDDED_S3_PORT', 0), dynamodbPort: port('EMBEDDED_DYNAMODB_PORT', 0) },
     aws: {
       // The old service's AWS_DEFAULT_REGION first; Lambda's runtime documents AWS_REGION.
       region: check('AWS_DEFAULT_REGION', check('AWS_REGION', 'us-east-1', parseRegion, 'an AWS region such as us-east-1'), parseRegion, 'an AWS region such as us-east-1'),
@@ -117,6 +126,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       writesPerMinutePerIp: check('RATE_LIMIT_WRITES_PER_IP', 60, parseCount, 'a whole number of writes per minute (0 turns it off)'),
       writesPerMinutePerCaller: check('RATE_LIMIT_WRITES_PER_CALLER', 30, parseCount, 'a whole number of writes per minute (0 turns it off)'),
     },
+    // 256 MiB is 25 uploads at the 10 MiB limit: room for a busy 1-2 GiB machine to keep working.
+    uploadBudgetBytes: check('UPLOAD_BUDGET_MB', 256, (raw) => (/^\d{1,6}$/.test(raw) && Number(raw) >= 11 ? Number(raw) : undefined), 'a whole number of MiB, at least 11 (one upload at the limit)') * MiB,
+    bodyIdleTimeoutMs: check('BODY_IDLE_TIMEOUT_SECONDS', 30, (raw) => (/^\d{1,4}$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined), 'a whole number of seconds, at least 1') * 1000,
   };
   config.identity = identityConfig(read, check, problems);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

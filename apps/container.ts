@@ -19,9 +19,10 @@ import { UuidGenerator } from '../adapters/system/uuid-generator.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
-import { openStorage } from './storage.ts';
+import type { Storage } from './storage/storage.ts';
 import { docRoutes } from './http/docs.ts';
-import { localBlobRoutes } from './http/local-blob-route.ts';
+import { fileRoutes } from './http/file-routes.ts';
+import type { CanServe } from './http/file-routes.ts';
 import { createAuthenticate } from './http/authenticate.ts';
 import type { DispatchDeps } from './http/dispatch.ts';
 import { createRouter } from './http/router.ts';
@@ -30,7 +31,7 @@ import type { Route } from './http/types.ts';
 import { TOKENS } from './tokens.ts';
 import type { Token } from './tokens.ts';
 
-/** Adapters a caller (a test, or a later storage mode) may supply instead of the defaults. */
+/** Adapters a caller (a test) may supply instead of the defaults. */
 export interface AdapterOverrides {
   blobStore?: BlobStore;
   catalog?: ImageCatalog;
@@ -40,8 +41,11 @@ export interface AdapterOverrides {
   logger?: Logger;
 }
 
-/** The composition root: the only place that knows which adapter serves which port. */
-export function buildContainer(config: Config, overrides: AdapterOverrides = {}): Container {
+/**
+ * The composition root: the only place that knows which adapter serves which port. The storage
+ * comes opened (apps/storage), because opening the local one is asynchronous and takes a lock.
+ */
+export function buildContainer(config: Config, storage: Storage, overrides: AdapterOverrides = {}): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   const value = <T>(token: Token<T>, instance: T): void => void container.bind<T>(token).toConstantValue(instance);
   // Infers each dependency's type from its token, so a wrong token for a constructor fails to compile.
@@ -54,14 +58,13 @@ export function buildContainer(config: Config, overrides: AdapterOverrides = {})
   value(TOKENS.Clock, clock);
   value(TOKENS.IdGenerator, overrides.ids ?? new UuidGenerator());
   value(TOKENS.ImageProbe, overrides.probe ?? new HeaderImageProbe());
-  value(TOKENS.PageTokens, new HmacPageTokens(config.pageTokenSecret ?? randomBytes(32)));
+  value(TOKENS.PageTokens, new HmacPageTokens(config.pageTokenSecret ?? storage.pageTokenSecret ?? randomBytes(32)));
 
-  const storage = openStorage(config, clock);
   value(TOKENS.Storage, storage);
   value(TOKENS.BlobStore, overrides.blobStore ?? storage.blobStore);
   value(TOKENS.ImageCatalog, overrides.catalog ?? storage.catalog);
   value(TOKENS.PendingUploads, storage.pending);
-  if (storage.localBlobs !== undefined && overrides.blobStore === undefined) value(TOKENS.LocalBlobs, storage.localBlobs);
+  if (storage.selfServed !== undefined && overrides.blobStore === undefined) value(TOKENS.SelfServedStore, storage.selfServed);
 
   make(TOKENS.UploadImage, (blobs, catalog, probe, clock, ids) => new UploadImage(blobs, catalog, probe, clock, ids), [
     TOKENS.BlobStore,
@@ -113,8 +116,22 @@ export function httpRoutes(container: Container): Route[] {
     }),
     ...docRoutes(packageJson.version),
   ];
-  if (container.isBound(TOKENS.LocalBlobs)) routes.push(...localBlobRoutes(resolve(container, TOKENS.LocalBlobs)));
+  if (container.isBound(TOKENS.SelfServedStore)) routes.push(...fileRoutes(resolve(container, TOKENS.SelfServedStore), liveObjects(resolve(container, TOKENS.ImageCatalog))));
   return routes;
+}
+
+// The keys newImage and the pipeline give an image's files: `images/{id}.{ext}`, `variants/{id}/{name}`.
+const IMAGE_ID_OF_KEY = /^(?:images\/([A-Za-z0-9_-]{1,64})\.[a-z]{3,4}|variants\/([A-Za-z0-9_-]{1,64})\/[a-z]+\.[a-z]{3,4})$/;
+
+/** A deleted image's files stop being served at once, whatever URLs were handed out before the delete. */
+function liveObjects(catalog: ImageCatalog): CanServe {
+  return async (key) => {
+    const match = IMAGE_ID_OF_KEY.exec(key);
+    const id = match?.[1] ?? match?.[2];
+    if (id === undefined) return false;
+    const image = await catalog.get(id);
+    return image !== undefined && image.deletedAt === undefined;
+  };
 }
 
 /** What both entry points hand every request to: the routes, the authenticator and the logger. */

@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
 import cors from 'cors';
 import express from 'express';
 import type { Request, RequestHandler, Response } from 'express';
@@ -6,20 +8,30 @@ import { rateLimit } from 'express-rate-limit';
 import type { Container } from 'inversify';
 import type { Config } from './config.ts';
 import { dispatchDeps, resolve } from './container.ts';
+import { UploadBudget, drainRest, idleGuarded, overBudget } from './http/body-guards.ts';
 import { dispatch } from './http/dispatch.ts';
+import type { DispatchDeps } from './http/dispatch.ts';
 import { errorResponse } from './http/errors.ts';
 import { DomainError } from '../core/errors.ts';
-import { parseMultipart } from './http/multipart.ts';
+import { MAX_UPLOAD_BODY_BYTES, parseUpload } from './http/multipart.ts';
+import type { BodySource } from './http/multipart.ts';
+import { isStream } from './http/types.ts';
 import type { HttpResponse } from './http/types.ts';
 import { TOKENS } from './tokens.ts';
 
 /**
  * The Express entry point: CORS and write rate limits, then one handler that hands every
- * request to the shared dispatcher, so routing and errors are exactly those of Lambda's.
+ * request to the shared dispatcher, so routing and errors are exactly those of Lambda's. Bodies
+ * are read here as they arrive: an upload first reserves its bytes in a global budget, and a body
+ * that stops arriving is cut off.
  */
 export function createExpressApp(container: Container): express.Express {
-  const config = resolve(container, TOKENS.Config);
-  const deps = dispatchDeps(container);
+  return expressApp(resolve(container, TOKENS.Config), dispatchDeps(container));
+}
+
+/** The same app over any routes: tests serve a store's own routes through it. */
+export function expressApp(config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'uploadBudgetBytes' | 'bodyIdleTimeoutMs'>, deps: DispatchDeps): express.Express {
+  const budget = new UploadBudget(config.uploadBudgetBytes);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -40,26 +52,41 @@ export function createExpressApp(container: Container): express.Express {
 
   app.use(async (req: Request, res: Response) => {
     const queryAt = req.originalUrl.indexOf('?');
-    send(
-      res,
-      await dispatch(deps, {
-        method: req.method,
-        rawPath: queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt),
-        rawQuery: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1),
-        headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
-        requestId: String(res.locals.requestId),
-        readUpload: (kind) => parseMultipart(req, kind),
-        readBody: (maxBytes) => readStream(req, maxBytes),
-      }),
-    );
+    // The guard starts when a reader first asks for the stream, not before the body is wanted.
+    let guarded: Readable | undefined;
+    const body = (): BodySource => ({
+      get stream() {
+        return (guarded ??= idleGuarded(req, config.bodyIdleTimeoutMs));
+      },
+      headers: req.headers,
+    });
+    const response = await dispatch(deps, {
+      method: req.method,
+      rawPath: queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt),
+      rawQuery: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1),
+      headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
+      requestId: String(res.locals.requestId),
+      readUpload: async () => {
+        // What the upload may grow to: its declared length, or the most a legal upload can be.
+        const declared = Number(req.headers['content-length']);
+        const release = budget.reserve(Number.isFinite(declared) && declared > 0 ? Math.min(declared, MAX_UPLOAD_BODY_BYTES) : MAX_UPLOAD_BODY_BYTES);
+        if (release === undefined) throw overBudget();
+        // Held until the answer is sent: the use case keeps the bytes that long.
+        res.once('close', release);
+        return parseUpload(body());
+      },
+      readBody: (maxBytes) => readStream(body(), maxBytes),
+      stream: body,
+    });
+    send(req, res, response, config.bodyIdleTimeoutMs);
   });
   return app;
 }
 
-async function readStream(req: Request, maxBytes: number): Promise<Buffer> {
+async function readStream(source: BodySource, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of source.stream as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) throw new DomainError('too_large', 'payload_too_large', `The body is larger than ${maxBytes} bytes.`);
     chunks.push(chunk);
@@ -67,14 +94,21 @@ async function readStream(req: Request, maxBytes: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function send(res: Response, response: HttpResponse): void {
+function send(req: Request, res: Response, response: HttpResponse, idleMs = 30_000): void {
   res.status(response.status);
   for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
-  // A refused upload may still be arriving; closing stops the server from reading the rest.
-  if (response.status === 413) res.setHeader('connection', 'close');
+  // A client that stalled gets its answer and the connection closed; any other early answer
+  // leaves the connection open while the rest of the body is drained, so the client can read it.
+  if (response.status === 408) res.setHeader('connection', 'close');
+  else drainRest(req, idleMs);
+  if (isStream(response.body)) {
+    pipeline(response.body, res, () => {});
+    return;
+  }
   if (Buffer.isBuffer(response.body)) res.end(response.body);
   else if (response.body === undefined) res.end();
   else res.json(response.body);
+  if (response.status === 408) res.once('finish', () => req.socket.destroy());
 }
 
 const isWrite = (req: Request): boolean => req.method === 'POST' || req.method === 'DELETE';
@@ -90,10 +124,10 @@ function claimedCaller(req: Request): string | undefined {
 
 /** Writes per minute per client IP and per caller, answered with the API's own 429 shape. */
 function writeRateLimits(limits: Config['rateLimit']): RequestHandler[] {
-  const refuse = (_req: Request, res: Response): void => {
+  const refuse = (req: Request, res: Response): void => {
     const requestId = String(res.locals.requestId);
     const response = errorResponse(new DomainError('rate_limited', 'rate_limited', 'Too many uploads or deletes; wait a minute and try again.'), requestId);
-    send(res, { ...response, headers: { 'x-request-id': requestId, 'x-content-type-options': 'nosniff' } });
+    send(req, res, { ...response, headers: { 'x-request-id': requestId, 'x-content-type-options': 'nosniff' } });
   };
   const common = { windowMs: 60_000, standardHeaders: 'draft-8', legacyHeaders: false, handler: refuse } as const;
   const handlers: RequestHandler[] = [];

@@ -5,7 +5,8 @@ import { DomainError } from '../core/errors.ts';
 import { dispatchDeps } from './container.ts';
 import { dispatch } from './http/dispatch.ts';
 import type { IncomingHttp } from './http/dispatch.ts';
-import { parseMultipart } from './http/multipart.ts';
+import { parseUpload } from './http/multipart.ts';
+import { isStream } from './http/types.ts';
 import type { HttpResponse } from './http/types.ts';
 
 export type ApiGatewayEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
@@ -23,7 +24,7 @@ const isV2 = (event: ApiGatewayEvent): event is APIGatewayProxyEventV2 => (event
 /** The Lambda entry point over a built container: API Gateway events in, the shared routes, results out. */
 export function createLambdaHandler(container: Container): (event: ApiGatewayEvent) => Promise<ApiGatewayResult> {
   const deps = dispatchDeps(container);
-  return async (event) => toResult(await dispatch(deps, toIncoming(event)));
+  return async (event) => toResult(await buffered(await dispatch(deps, toIncoming(event))));
 }
 
 function toIncoming(event: ApiGatewayEvent): IncomingHttp {
@@ -40,7 +41,7 @@ function toIncoming(event: ApiGatewayEvent): IncomingHttp {
       if (body.length > maxBytes) throw new DomainError('too_large', 'payload_too_large', `The body is larger than ${maxBytes} bytes.`);
       return body;
     },
-    readUpload: async (kind) => {
+    readUpload: async () => {
       if (body.length > LAMBDA_MAX_BODY_BYTES) {
         throw new DomainError(
           'too_large',
@@ -49,8 +50,9 @@ function toIncoming(event: ApiGatewayEvent): IncomingHttp {
           { details: { max_bytes: LAMBDA_MAX_BODY_BYTES, direct_upload: '/uploads' } },
         );
       }
-      return parseMultipart(Object.assign(Readable.from([body]), { headers: { ...headers, 'content-length': String(body.length) } }), kind);
+      return parseUpload({ stream: Readable.from([body]), headers: { ...headers, 'content-length': String(body.length) } });
     },
+    stream: () => ({ stream: Readable.from([body]), headers: { ...headers, 'content-length': String(body.length) } }),
   };
 }
 
@@ -81,6 +83,14 @@ function authorizedCaller(event: ApiGatewayEvent): { authorizedCaller?: string }
   const context = event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> }; claims?: Record<string, unknown> } };
   const sub = context.authorizer?.jwt?.claims?.sub ?? context.authorizer?.claims?.sub;
   return typeof sub === 'string' && sub !== '' ? { authorizedCaller: sub } : {};
+}
+
+/** API Gateway takes a whole body: a streamed one (the in-memory store's files, in tests) is read into one. */
+async function buffered(response: HttpResponse): Promise<HttpResponse> {
+  if (!isStream(response.body)) return response;
+  const chunks: Buffer[] = [];
+  for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  return { ...response, body: Buffer.concat(chunks) };
 }
 
 function toResult(response: HttpResponse): ApiGatewayResult {

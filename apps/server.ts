@@ -1,23 +1,19 @@
 import { createServer } from 'node:http';
 import { loadConfigOrExit } from './config.ts';
-import type { Config } from './config.ts';
 import { buildContainer, resolve } from './container.ts';
-import { startEmbeddedStack } from './embedded/embedded-stack.ts';
-import type { EmbeddedStack } from './embedded/embedded-stack.ts';
 import { createExpressApp } from './express-app.ts';
+import { SystemClock } from '../adapters/system/system-clock.ts';
+import { openStorage } from './storage/storage.ts';
 import { TOKENS } from './tokens.ts';
 
-const requested = loadConfigOrExit();
-const stack = requested.storage === 'embedded' ? await startEmbeddedStack(requested).catch(exitWith('Cannot start the embedded AWS stack')) : undefined;
-const config = stack?.config ?? requested;
-const container = buildContainer(config);
+const config = loadConfigOrExit();
+const clock = new SystemClock();
+const storage = await openStorage(config, clock).catch(exitWith('Cannot open the storage'));
+const container = buildContainer(config, storage, { clock });
 const logger = resolve(container, TOKENS.Logger);
-const storage = resolve(container, TOKENS.Storage);
-// The embedded stack is ours to prepare; a real account or LocalStack is prepared with `npm run setup`.
-if (stack !== undefined) await storage.setup().catch(exitWith('Cannot create the bucket and table in the embedded stack'));
 
-// DynamoDB's TTL and the bucket's lifecycle rule clear abandoned direct uploads on AWS; locally
-// nothing would, so a sweep does.
+// DynamoDB's TTL and the bucket's lifecycle rule clear abandoned direct uploads on AWS; on one
+// machine nothing would, so a sweep does.
 const sweep = resolve(container, TOKENS.SweepExpiredUploads);
 const sweeper = setInterval(() => void sweep.execute().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired uploads failed')), 60_000);
 sweeper.unref();
@@ -27,35 +23,32 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   const hint = error.code === 'EADDRINUSE' ? ` (port ${config.port} is in use: set PORT to another port)` : '';
   exitWith(`Cannot listen on ${config.host}:${config.port}`)(new Error(`${error.message}${hint}`));
 });
-server.listen(config.port, config.host, () => logger.info({ url: `http://${config.host}:${config.port}`, docs: `${config.publicUrl}/docs`, ...describeStorage(config, stack) }, 'image service listening'));
+server.listen(config.port, config.host, () => {
+  logger.info({ url: `http://${config.host}:${config.port}`, public_url: config.publicUrl, docs: `${config.publicUrl}/docs`, ...storage.description }, 'image service listening');
+  if (config.storage === 'aws' && config.pageTokenSecret === undefined) {
+    logger.warn('PAGE_TOKEN_SECRET is not set: page tokens will not survive a restart or work across instances');
+  }
+  // Download URLs name PUBLIC_URL; left at localhost they only work on this machine.
+  if (!config.publicUrlSet && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+    logger.warn({ public_url: config.publicUrl }, 'HOST lets other machines in, but PUBLIC_URL is not set: the download URLs handed out name localhost; set PUBLIC_URL to the address clients use');
+  }
+});
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
     server.closeAllConnections();
     storage.close();
-    void (stack?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+    process.exit(0);
   });
-}
-
-function describeStorage(config: Config, stack: EmbeddedStack | undefined): Record<string, unknown> {
-  if (stack !== undefined) {
-    return { storage: 'embedded S3 (s3rver) and DynamoDB (dynalite)', data_dir: requested.dataDir, s3: stack.s3.endpoint, dynamodb: stack.dynamodb.endpoint };
-  }
-  if (config.storage === 'memory') return { storage: 'memory: images are lost when the service stops' };
-  if (config.pageTokenSecret === undefined) logger.warn('PAGE_TOKEN_SECRET is not set: page tokens will not survive a restart or work across instances');
-  return {
-    storage: 'aws',
-    s3: config.aws.s3Endpoint ?? `AWS ${config.aws.region}`,
-    dynamodb: config.aws.dynamodbEndpoint ?? `AWS ${config.aws.region}`,
-    bucket: config.aws.bucket,
-    table: config.aws.table,
-  };
 }
 
 function exitWith(context: string): (error: unknown) => never {
   return (error) => {
-    console.error(`${context}: ${(error as Error).message}`);
+    // Refusals (a data folder in use, an old layout) are written for the reader; anything else
+    // keeps its message too, never a stack trace.
+    const message = (error as Error).name === 'StorageRefused' ? (error as Error).message : `${context}: ${(error as Error).message}`;
+    console.error(message);
     process.exit(1);
   };
 }

@@ -1,23 +1,19 @@
 import { loadConfigOrExit } from './config.ts';
-import { startEmbeddedStack } from './embedded/embedded-stack.ts';
-import { awsStorage } from './storage.ts';
+import { awsStorage } from './storage/aws.ts';
 
 /**
  * `npm run setup`: creates the bucket (with CORS) and the table with its indexes, if missing,
- * wherever the configuration points: AWS, LocalStack (AWS_ENDPOINT_URL) or the embedded stack.
+ * wherever the configuration points: AWS, or an AWS-compatible endpoint (AWS_ENDPOINT_URL).
  */
-const requested = loadConfigOrExit();
-if (requested.storage === 'memory') {
-  console.log('STORAGE=memory has nothing to set up.');
+const config = loadConfigOrExit();
+if (config.storage !== 'aws') {
+  console.log(`STORAGE=${config.storage} has nothing to set up: the local store makes its database and folders itself.`);
   process.exit(0);
 }
-const stack = requested.storage === 'embedded' ? await startEmbeddedStack(requested) : undefined;
-const config = stack?.config ?? requested;
 const storage = awsStorage(config.aws, config.corsOrigins);
 try {
   await storage.setup();
-  const where = stack === undefined ? (config.aws.s3Endpoint ?? `AWS ${config.aws.region}`) : `the embedded stack in ${requested.dataDir}`;
-  console.log(`Ready: bucket ${config.aws.bucket} and table ${config.aws.table} on ${where}.`);
+  console.log(`Ready: bucket ${config.aws.bucket} and table ${config.aws.table} on ${config.aws.s3Endpoint ?? `AWS ${config.aws.region}`}.`);
 } catch (error) {
   // An operator runs this, so the underlying cause (hidden from API clients) is what helps here.
   const cause = (error as Error).cause;
@@ -25,5 +21,4 @@ try {
   process.exitCode = 1;
 } finally {
   storage.close();
-  await stack?.close();
 }

@@ -11,10 +11,10 @@ import type { CompleteDirectUpload, StartDirectUpload, SweepExpiredUploads } fro
 import type { DeleteImage } from '../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import type { UploadImage } from '../core/use-cases/upload-image.ts';
-import type { MemoryBlobStore } from '../adapters/memory/memory-blob-store.ts';
+import type { SelfServedStore } from '../adapters/system/self-served-store.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import type { Storage } from './storage.ts';
+import type { Storage } from './storage/storage.ts';
 
 declare const service: unique symbol;
 
@@ -38,8 +38,8 @@ export const TOKENS = {
   Clock: token<Clock>('Clock'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   PageTokens: token<PageTokens>('PageTokens'),
-  /** Bound only when downloads are served by the app itself (in-memory storage). */
-  LocalBlobs: token<MemoryBlobStore>('LocalBlobs'),
+  /** Bound only when the store's URLs are served by the app itself (local files, memory). */
+  SelfServedStore: token<SelfServedStore>('SelfServedStore'),
   UploadImage: token<UploadImage>('UploadImage'),
   GetImage: token<GetImage>('GetImage'),
   ListImages: token<ListImages>('ListImages'),

@@ -11,8 +11,6 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import request from 'supertest';
-import { resolve } from '../apps/container.ts';
-import { TOKENS } from '../apps/tokens.ts';
 import { CORPUS } from '../test/hostile/corpus.ts';
 import type { Rejection } from '../test/hostile/corpus.ts';
 import { expressEntry, startApp } from '../test/support/app.ts';
@@ -83,7 +81,7 @@ try {
     samples.push({ round, heapUsed: usage.heapUsed, codeSpace, external: usage.external, arrayBuffers: usage.arrayBuffers, rss: usage.rss, ms, logLines });
   }
 
-  const stored = resolve(app.container, TOKENS.LocalBlobs).size;
+  const stored = await app.objectCount();
   const listed = (await request(app.url).get('/images')).body.images?.length;
 
   const mb = (bytes: number): string => (bytes / MB).toFixed(2).padStart(9);

@@ -10,7 +10,7 @@ import type { CatalogQuery } from '../core/ports/image-catalog.port.ts';
 import { makeDynamoClients } from '../adapters/dynamodb/dynamodb-client.ts';
 import { DynamoDbImageCatalog } from '../adapters/dynamodb/dynamodb-image-catalog.ts';
 import { ensureTable } from '../adapters/dynamodb/table-setup.ts';
-import { LOCAL_CREDENTIALS, startDynalite } from '../apps/embedded/local-aws-servers.ts';
+import { LOCAL_CREDENTIALS, startDynalite } from '../test/support/local-aws-servers.ts';
 
 const SIZES = [1_000, 20_000];
 const USERS = 25;

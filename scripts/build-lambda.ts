@@ -51,8 +51,9 @@ const DOC_ASSETS = [
   'node_modules/redoc/bundles/redoc.standalone.js',
 ] as const;
 
-/** The local servers of the embedded stack: never part of a deployment, though they are dependencies. */
-const LOCAL_ONLY_PACKAGES = ['s3rver', 'dynalite'];
+/** One machine's store and the AWS test servers: never part of a deployment. */
+const LOCAL_ONLY_PACKAGES = ['s3rver', 'dynalite', 'better-sqlite3'];
+const LOCAL_ONLY_SOURCES = /^(adapters\/(sqlite|filesystem)\/|apps\/storage\/local\.ts$)/;
 
 export interface LambdaBuild {
   bundlePath: string;
@@ -82,7 +83,7 @@ function packagesOf(inputPath: string): { name: string; lockKey: string }[] {
 
 /**
  * Bundle inputs that must not reach production: from a devDependency, from a package the
- * lockfile marks as needed by devDependencies only, or from the embedded stack's servers.
+ * lockfile marks as needed by devDependencies only, from a test server, or the local store.
  */
 export function forbiddenInputs(
   metafile: Metafile,
@@ -91,7 +92,7 @@ export function forbiddenInputs(
 ): string[] {
   const forbidden = (pkg: { name: string; lockKey: string }): boolean =>
     pkg.name in devDependencies || LOCAL_ONLY_PACKAGES.includes(pkg.name) || lockPackages[pkg.lockKey]?.dev === true;
-  return Object.keys(metafile.inputs).filter((input) => packagesOf(input).some(forbidden));
+  return Object.keys(metafile.inputs).filter((input) => LOCAL_ONLY_SOURCES.test(input) || packagesOf(input).some(forbidden));
 }
 
 /** Imports left in the bundle that Lambda would have to resolve: only Node's own modules may remain. */

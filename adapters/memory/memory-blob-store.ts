@@ -1,49 +1,35 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DomainError, notFound } from '../../core/errors.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { notFound } from '../../core/errors.ts';
 import type { BlobStore, PostPolicy, PresignedPost, StoredBlob } from '../../core/ports/blob-store.port.ts';
 import type { Clock } from '../../core/ports/clock.port.ts';
+import type { SelfServedStore, ServedObject } from '../system/self-served-store.ts';
+import { UrlSigner, formTooLarge, formTooSmall } from '../system/signed-urls.ts';
 
 export interface StoredObject extends StoredBlob {
   bytes: Buffer;
+  etag: string;
 }
 
-/** The path under which the app serves this store's presigned URLs. */
-export const LOCAL_BLOB_PATH = '/local-blobs';
-
-/** A form as POSTed to a `presignPost` URL: its text fields, and the bytes of its `file`. */
-export interface PostedForm {
-  fields: Record<string, string | undefined>;
-  bytes: Buffer;
-}
-
-/** What a presigned POST allows, signed as the form's `policy` field. */
-interface SignedPostPolicy {
-  key: string;
-  /** Unix seconds. */
-  expires: number;
-  minBytes: number;
-  maxBytes: number;
-  contentTypePrefix: string;
-}
-
-const postRefused = (condition: string): DomainError =>
-  new DomainError('forbidden', 'forbidden', 'The upload form is not valid.', { details: { condition } });
+const etagOf = (bytes: Uint8Array): string => `"${createHash('sha256').update(bytes).digest('base64url')}"`;
 
 /**
- * Keeps objects in process memory and hands out presigned URLs that behave like S3's: served
- * by the app itself (see `open`), signed with a per-process secret, and refused once expired.
+ * Keeps objects in process memory and hands out presigned URLs that behave like the file
+ * store's: served by the app itself, signed with a per-process secret, refused once expired.
  */
-export class MemoryBlobStore implements BlobStore {
+export class MemoryBlobStore implements BlobStore, SelfServedStore {
   private readonly objects = new Map<string, StoredObject>();
-  private readonly secret = randomBytes(32);
+  private readonly signer: UrlSigner;
 
   constructor(
     private readonly clock: Clock,
-    private readonly publicUrl: string,
-  ) {}
+    publicUrl: string,
+  ) {
+    this.signer = new UrlSigner(randomBytes(32), publicUrl);
+  }
 
   async put(key: string, bytes: Uint8Array, blob: StoredBlob): Promise<void> {
-    this.objects.set(key, { ...blob, bytes: Buffer.from(bytes) });
+    this.objects.set(key, { ...blob, bytes: Buffer.from(bytes), etag: etagOf(bytes) });
   }
 
   async delete(key: string): Promise<void> {
@@ -55,28 +41,12 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {
-    const expires = Math.floor(this.clock.now().getTime() / 1000) + expiresInSeconds;
-    const url = new URL(`${LOCAL_BLOB_PATH}/${encodeURIComponent(key)}`, this.publicUrl);
-    url.searchParams.set('expires', String(expires));
-    url.searchParams.set('signature', this.sign(key, expires));
-    return url.toString();
+    return this.signer.getUrl(key, this.nowSeconds() + expiresInSeconds);
   }
 
   async presignPost(key: string, policy: PostPolicy): Promise<PresignedPost> {
-    const expires = Math.floor(this.clock.now().getTime() / 1000) + policy.expiresInSeconds;
-    const signed: SignedPostPolicy = {
-      key,
-      expires,
-      minBytes: policy.minBytes,
-      maxBytes: policy.maxBytes,
-      contentTypePrefix: policy.contentTypePrefix,
-    };
-    const encoded = Buffer.from(JSON.stringify(signed)).toString('base64url');
-    return {
-      url: new URL(LOCAL_BLOB_PATH, this.publicUrl).toString(),
-      fields: { key, policy: encoded, signature: this.signPolicy(encoded) },
-      expiresAt: new Date(expires * 1000).toISOString(),
-    };
+    const { url, fields, expires } = this.signer.postForm(key, policy, this.nowSeconds());
+    return { url, fields, expiresAt: new Date(expires * 1000).toISOString() };
   }
 
   async stat(key: string): Promise<{ size: number; contentType: string } | undefined> {
@@ -90,7 +60,8 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   async copy(fromKey: string, toKey: string, blob: StoredBlob): Promise<void> {
-    this.objects.set(toKey, { ...blob, bytes: this.stored(fromKey).bytes });
+    const source = this.stored(fromKey);
+    this.objects.set(toKey, { ...blob, bytes: source.bytes, etag: source.etag });
   }
 
   async ping(): Promise<void> {}
@@ -100,48 +71,31 @@ export class MemoryBlobStore implements BlobStore {
     return this.objects.size;
   }
 
-  /**
-   * The object a presigned URL names. Expired or forged URLs are refused with 403, as S3 does.
-   * @throws DomainError `forbidden`, `not_found`
-   */
-  open(key: string, expires: string | undefined, signature: string | undefined): StoredObject {
-    const expiresAt = Number(expires);
-    const expected = Buffer.from(this.sign(key, expiresAt));
-    const given = Buffer.from(signature ?? '');
-    if (!Number.isSafeInteger(expiresAt) || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new DomainError('forbidden', 'forbidden', 'The download URL is not valid.');
-    }
-    if (this.clock.now().getTime() / 1000 >= expiresAt) {
-      throw new DomainError('forbidden', 'url_expired', 'The download URL has expired; ask for a new one.');
-    }
-    return this.stored(key);
+  async openSigned(key: string, query: Record<string, string | string[] | undefined>): Promise<ServedObject> {
+    const remainingSeconds = this.signer.checkGet(key, query, this.nowSeconds());
+    const object = this.stored(key);
+    return {
+      size: object.bytes.length,
+      contentType: object.contentType,
+      fileName: object.fileName,
+      etag: object.etag,
+      remainingSeconds,
+      read: (start, end) => Readable.from([object.bytes.subarray(start, end + 1)]),
+    };
   }
 
-  /**
-   * Stores the file of a form POSTed to a `presignPost` URL if its policy allows it, checking
-   * what S3 checks. Refusals are S3's: 403 for a forged or expired policy or a condition not
-   * met, 400 (codes `entity_too_small`, `entity_too_large`) for a size outside the range.
-   * @throws DomainError `forbidden`, `validation`
-   */
-  acceptPost(form: PostedForm): void {
-    const encoded = form.fields.policy ?? '';
-    const expected = Buffer.from(this.signPolicy(encoded));
-    const given = Buffer.from(form.fields.signature ?? '');
-    if (encoded === '' || given.length !== expected.length || !timingSafeEqual(given, expected)) throw postRefused('signature');
-    // Signed by this process, so it parses; nothing unsigned is ever parsed.
-    const policy = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as SignedPostPolicy;
-    if (this.clock.now().getTime() / 1000 >= policy.expires) throw postRefused('expiration');
-    if (form.fields.key !== policy.key) throw postRefused('key');
-    const contentType = form.fields['Content-Type'];
-    if (contentType === undefined || !contentType.startsWith(policy.contentTypePrefix)) throw postRefused('Content-Type');
-    const size = form.bytes.length;
-    if (size < policy.minBytes) {
-      throw new DomainError('validation', 'entity_too_small', 'The file is smaller than the upload allows.', { details: { min_bytes: policy.minBytes } });
+  async receiveForm(fields: Record<string, string | undefined>, file: Readable): Promise<void> {
+    const policy = this.signer.checkPost(fields, this.nowSeconds());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > policy.maxBytes) throw formTooLarge(policy.maxBytes);
+      chunks.push(chunk);
     }
-    if (size > policy.maxBytes) {
-      throw new DomainError('validation', 'entity_too_large', 'The file is larger than the upload allows.', { details: { max_bytes: policy.maxBytes } });
-    }
-    this.objects.set(policy.key, { contentType, fileName: policy.key.slice(policy.key.lastIndexOf('/') + 1), bytes: Buffer.from(form.bytes) });
+    if (size < policy.minBytes) throw formTooSmall(policy.minBytes);
+    const bytes = Buffer.concat(chunks);
+    this.objects.set(policy.key, { contentType: policy.contentType, fileName: policy.key.slice(policy.key.lastIndexOf('/') + 1), bytes, etag: etagOf(bytes) });
   }
 
   /** @throws DomainError `not_found` */
@@ -151,12 +105,7 @@ export class MemoryBlobStore implements BlobStore {
     return object;
   }
 
-  // Prefixed so that no download signature can pass for an upload one, or the reverse.
-  private signPolicy(encoded: string): string {
-    return createHmac('sha256', this.secret).update(`post\n${encoded}`).digest('base64url');
-  }
-
-  private sign(key: string, expires: number): string {
-    return createHmac('sha256', this.secret).update(`${key}\n${expires}`).digest('base64url');
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now().getTime() / 1000);
   }
 }

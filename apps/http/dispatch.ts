@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { DomainError, invalid } from '../../core/errors.ts';
 import type { Authenticate } from './authenticate.ts';
 import { errorResponse } from './errors.ts';
-import type { FormKind } from './multipart.ts';
+import type { BodySource } from './multipart.ts';
 import type { RouteMatch } from './router.ts';
 import type { HttpRequest, HttpResponse, MultipartUpload } from './types.ts';
 
@@ -18,10 +18,12 @@ export interface IncomingHttp {
   requestId: string;
   /** The caller a trusted authorizer in front of the service has verified (API Gateway JWT). */
   authorizedCaller?: string;
-  /** Reads the multipart body, for routes that take one. */
-  readUpload(kind: FormKind): Promise<MultipartUpload>;
+  /** Reads the upload form, for routes that take one. */
+  readUpload(): Promise<MultipartUpload>;
   /** The raw body, refused with 413 past `maxBytes`. */
   readBody(maxBytes: number): Promise<Buffer>;
+  /** The body unread, for routes that stream it. */
+  stream(): BodySource;
 }
 
 // Sent on every answer unless a route sets its own (the documentation pages loosen the CSP):
@@ -57,8 +59,9 @@ export async function dispatch({ route, authenticate, logger }: DispatchDeps, in
       requestId: incoming.requestId,
       ...(authorizedCaller === undefined ? {} : { authorizedCaller }),
     };
-    if (matched.multipart !== undefined) request.upload = await incoming.readUpload(matched.multipart);
-    if (matched.json) request.body = await readJsonObject(incoming);
+    if (matched.body === 'upload') request.upload = await incoming.readUpload();
+    if (matched.body === 'json') request.body = await readJsonObject(incoming);
+    if (matched.body === 'stream') request.stream = incoming.stream();
     response = await matched.handle(request);
   } catch (error) {
     response = errorResponse(error, incoming.requestId);

@@ -16,6 +16,22 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
+/**
+ * A failure of the transport rather than of the domain: a body that stops arriving, a server at
+ * its memory budget. It carries its own status, and the headers that go with it.
+ */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, string | number | boolean | null>,
+  ) {
+    super(message);
+  }
+}
+
 export interface ErrorBody {
   error: string;
   message: string;
@@ -23,15 +39,23 @@ export interface ErrorBody {
   request_id: string;
 }
 
+/** A `retry_after_seconds` detail is also sent as Retry-After, so the header and the body never disagree. */
+function retryHeaders(details: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  const seconds = details?.retry_after_seconds;
+  return typeof seconds === 'number' ? { 'retry-after': String(seconds) } : undefined;
+}
+
 /**
- * Domain errors keep their client-facing message; anything else is a bug, answered with a
- * bare 500 and the request id, so nothing internal (stack, SDK text, names) leaks out.
+ * Domain and transport errors keep their client-facing message; anything else is a bug, answered
+ * with a bare 500 and the request id, so nothing internal (stack, SDK text, names) leaks out.
  */
 export function errorResponse(error: unknown, requestId: string): HttpResponse & { body: ErrorBody } {
-  if (error instanceof DomainError) {
+  if (error instanceof DomainError || error instanceof HttpError) {
     const body: ErrorBody = { error: error.code, message: error.message, request_id: requestId };
     if (error.details !== undefined) body.details = error.details;
-    return { status: STATUS_BY_KIND[error.kind], body };
+    const status = error instanceof HttpError ? error.status : STATUS_BY_KIND[error.kind];
+    const headers = retryHeaders(error.details);
+    return { status, body, ...(headers === undefined ? {} : { headers }) };
   }
   return {
     status: 500,

@@ -80,7 +80,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     {
       method: 'POST',
       path: '/images',
-      multipart: 'upload',
+      body: 'upload',
       handle: async (request) => {
         const file = request.upload?.file;
         const fields = request.upload?.fields ?? {};
@@ -103,7 +103,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     {
       method: 'POST',
       path: '/uploads',
-      json: true,
+      body: 'json',
       handle: async (request) => {
         const { upload, post } = await deps.startUpload.execute({
           userId: uploadOwner(request, stringField(request.body, 'user_id'), deps.identity),

@@ -1,4 +1,5 @@
-import type { FormKind } from './multipart.ts';
+import type { Readable } from 'node:stream';
+import type { BodySource } from './multipart.ts';
 
 /** A request as both entry points (Express and Lambda) hand it to the shared routes. */
 export interface HttpRequest {
@@ -9,10 +10,12 @@ export interface HttpRequest {
   query: Record<string, string | string[] | undefined>;
   /** Lower-case names. */
   headers: Record<string, string | undefined>;
-  /** Filled by the entry point for routes that declare `multipart`. */
+  /** The upload form, for routes whose body is `upload`. */
   upload?: MultipartUpload;
-  /** The parsed body, for routes that declare `json`. */
+  /** The parsed object, for routes whose body is `json`. */
   body?: Record<string, unknown>;
+  /** The unread body, for routes whose body is `stream` (they parse it as it arrives). */
+  stream?: BodySource;
   requestId: string;
   /** Set when a trusted authorizer in front of the service has verified the caller. */
   authorizedCaller?: string;
@@ -32,17 +35,19 @@ export interface MultipartUpload {
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
-  /** A Buffer is sent as is; anything else as JSON. */
+  /** A Buffer or a stream is sent as is; anything else as JSON. */
   body?: unknown;
 }
 
+export const isStream = (body: unknown): body is Readable => typeof (body as Readable | undefined)?.pipe === 'function';
+
+/** How a route's body is read before it is called: none, the upload form, a JSON object, or left as a stream. */
+export type BodyKind = 'upload' | 'json' | 'stream';
+
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Express-style pattern, e.g. `/images/:image_id`. */
   path: string;
-  /** The multipart form the route reads, parsed before it is called. */
-  multipart?: FormKind;
-  /** The route reads a JSON object body, parsed before it is called. */
-  json?: true;
+  body?: BodyKind;
   handle(request: HttpRequest): Promise<HttpResponse>;
 }

@@ -2,8 +2,6 @@ import { expect } from 'chai';
 import { parse } from 'content-disposition';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { resolve } from '../../apps/container.ts';
-import { TOKENS } from '../../apps/tokens.ts';
 import { expectError, expectNothingStored } from '../http/expect.ts';
 import { expressEntry, startApp } from '../support/app.ts';
 import type { EntryPoint, TestApp } from '../support/app.ts';
@@ -22,7 +20,7 @@ async function expectServing(app: TestApp): Promise<void> {
 async function expectStored(app: TestApp, count: number): Promise<void> {
   const list = await request(app.url).get('/images');
   expect(list.body.images).to.have.length(count);
-  expect(resolve(app.container, TOKENS.LocalBlobs).size, 'objects in the blob store').to.equal(count);
+  expect(await app.objectCount(), 'objects in the blob store').to.equal(count);
 }
 
 // Nothing the API returns is a page: whatever the data holds, a browser must not run or sniff it.

@@ -36,7 +36,7 @@ for (const entry of [expressEntry, lambdaV2Entry] as EntryPoint[]) {
       const again = await complete(started.uploadId);
       expect(again.status).to.equal(200);
       expect(again.body.image_id).to.equal(started.uploadId);
-      expect(resolve(app.container, TOKENS.LocalBlobs).size, 'only the image object remains').to.equal(1);
+      expect(await app.objectCount(), 'only the image object remains').to.equal(1);
     });
 
     it('rejects a non-image at completion with the direct upload answer, and removes it', async () => {

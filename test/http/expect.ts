@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { resolve } from '../../apps/container.ts';
-import { TOKENS } from '../../apps/tokens.ts';
 import type { TestApp } from '../support/app.ts';
 
 /** The contract's error shape, with no internals leaking into it. */
@@ -20,5 +18,5 @@ export async function expectNothingStored(app: TestApp): Promise<void> {
   const list = await request(app.url).get('/images');
   expect(list.status).to.equal(200);
   expect(list.body.images).to.deep.equal([]);
-  expect(resolve(app.container, TOKENS.LocalBlobs).size, 'objects in the blob store').to.equal(0);
+  expect(await app.objectCount(), 'objects in the blob store').to.equal(0);
 }

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Metafile } from 'esbuild';
 import { loadConfig } from '../../apps/config.ts';
-import { LOCAL_CREDENTIALS, startDynalite, startS3rver } from '../../apps/embedded/local-aws-servers.ts';
-import type { LocalServer } from '../../apps/embedded/local-aws-servers.ts';
-import { awsStorage } from '../../apps/storage.ts';
+import { LOCAL_CREDENTIALS, startDynalite, startS3rver } from '../support/local-aws-servers.ts';
+import type { LocalServer } from '../support/local-aws-servers.ts';
+import { awsStorage } from '../../apps/storage/aws.ts';
 import { ROOT, buildLambda, forbiddenInputs, lambdaNode } from '../../scripts/build-lambda.ts';
 import type { LambdaBuild } from '../../scripts/build-lambda.ts';
 import { makeImage } from '../support/images.ts';
@@ -141,23 +141,30 @@ describe('Lambda bundle', function () {
     ]);
   });
 
-  it('bundles no dev dependency and neither local server', async () => {
+  it('bundles no dev dependency, no test server, and nothing of the local store (SQLite, files)', async () => {
     const metafile = JSON.parse(await readFile(built.metafilePath, 'utf8')) as Metafile;
     const { devDependencies } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     const inputs = Object.keys(metafile.inputs);
     expect(inputs).to.include.members(['apps/lambda.ts', 'apps/container.ts']);
     expect(inputs.some((input) => packagesIn(input).includes('@aws-sdk/client-s3')), 'the check sees packages').to.equal(true);
-    const offending = inputs.filter((input) => packagesIn(input).some((name) => name in devDependencies || name === 's3rver' || name === 'dynalite'));
+    const offending = inputs.filter(
+      (input) =>
+        packagesIn(input).some((name) => name in devDependencies || ['s3rver', 'dynalite', 'better-sqlite3'].includes(name)) ||
+        /^(adapters\/(sqlite|filesystem)\/|apps\/storage\/local\.ts)/.test(input),
+    );
     expect(offending, offending.join('\n')).to.deep.equal([]);
   });
 
-  it('fails the build for an input from a devDependency, a dev-only package or a local server', () => {
+  it('fails the build for an input from a devDependency, a dev-only package, a test server or the local store', () => {
     const input = { bytes: 1, imports: [] };
     const metafile = {
       inputs: {
         'node_modules/@aws-sdk/client-s3/dist-es/index.js': input,
         'node_modules/s3rver/lib/s3rver.js': input,
         'node_modules/multer/node_modules/dynalite/index.js': input,
+        'node_modules/better-sqlite3/lib/index.js': input,
+        'adapters/sqlite/database.ts': input,
+        'adapters/filesystem/file-blob-store.ts': input,
         'node_modules/mocha/index.js': input,
         'node_modules/supports-color/index.js': input,
       },
@@ -166,6 +173,9 @@ describe('Lambda bundle', function () {
     expect(forbiddenInputs(metafile, { mocha: '^12.0.0' }, { 'node_modules/supports-color': { dev: true } })).to.have.members([
       'node_modules/s3rver/lib/s3rver.js',
       'node_modules/multer/node_modules/dynalite/index.js',
+      'node_modules/better-sqlite3/lib/index.js',
+      'adapters/sqlite/database.ts',
+      'adapters/filesystem/file-blob-store.ts',
       'node_modules/mocha/index.js',
       'node_modules/supports-color/index.js',
     ]);

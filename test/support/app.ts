@@ -1,25 +1,41 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { RequestListener } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Container } from 'inversify';
 import { pino } from 'pino';
+import type { MemoryBlobStore } from '../../adapters/memory/memory-blob-store.ts';
 import { loadConfig } from '../../apps/config.ts';
 import { buildContainer } from '../../apps/container.ts';
 import type { AdapterOverrides } from '../../apps/container.ts';
 import { createExpressApp } from '../../apps/express-app.ts';
+import { localStorage } from '../../apps/storage/local.ts';
+import { memoryStorage } from '../../apps/storage/memory.ts';
+import type { Storage } from '../../apps/storage/storage.ts';
 import { ManualClock } from './fakes.ts';
 import { listenOnLoopback } from './listen.ts';
+
+/** The backends an app can run on in tests: process memory, or the local store in a fresh data folder. */
+export type TestBackend = 'memory' | 'local';
 
 export interface TestApp {
   url: string;
   clock: ManualClock;
   container: Container;
+  storage: Storage;
+  /** The data folder of a `local` app. */
+  dataDir?: string;
   /** Every JSON log line the service wrote. */
   logs: Record<string, unknown>[];
+  /** How many objects the blob store holds: none may be left behind by a refused request. */
+  objectCount(): Promise<number>;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   overrides?: Omit<AdapterOverrides, 'clock' | 'logger'>;
   env?: Record<string, string>;
+  backend?: TestBackend;
 }
 
 /** A way to serve the service over HTTP: the Express app, or the Lambda handler behind API Gateway. */
@@ -45,15 +61,44 @@ export const expressEntry: EntryPoint = {
 /** Rate limits stay off in tests unless a test is about them. */
 export const WRITES_UNLIMITED = { RATE_LIMIT_WRITES_PER_IP: '0', RATE_LIMIT_WRITES_PER_CALLER: '0' };
 
+/** Files under a folder, at any depth. */
+export async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
 /** Starts the service on a loopback port with a hand-moved clock and captured logs. */
 export async function startApp(entry: EntryPoint, options: StartOptions = {}): Promise<TestApp> {
   const clock = new ManualClock(new Date().toISOString());
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const backend = options.backend ?? 'memory';
+  const dataDir = backend === 'local' ? await mkdtemp(join(tmpdir(), 'image-service-app-')) : undefined;
   let container: Container | undefined;
-  const server = await listenOnLoopback((url) => {
-    container = buildContainer(loadConfig({ STORAGE: 'memory', PUBLIC_URL: url, ...WRITES_UNLIMITED, ...options.env }), { ...options.overrides, clock, logger });
+  let storage: Storage | undefined;
+  const server = await listenOnLoopback(async (url) => {
+    const config = loadConfig({ STORAGE: backend, PUBLIC_URL: url, ...(dataDir === undefined ? {} : { DATA_DIR: dataDir }), ...WRITES_UNLIMITED, ...options.env });
+    // Imported statically, not through openStorage: mocha loads these files as CommonJS, and a
+    // dynamic import would load the domain a second time as ES modules (two DomainError classes).
+    storage = backend === 'local' ? await localStorage(config, clock) : memoryStorage(config, clock);
+    container = buildContainer(config, storage, { ...options.overrides, clock, logger });
     return entry.serve(container);
   });
-  return { url: server.url, clock, container: container!, logs, close: () => server.close() };
+  return {
+    url: server.url,
+    clock,
+    container: container!,
+    storage: storage!,
+    ...(dataDir === undefined ? {} : { dataDir }),
+    logs,
+    objectCount: async () => {
+      if (dataDir === undefined) return (storage!.blobStore as MemoryBlobStore).size;
+      return (await filesUnder(join(dataDir, 'blobs'))).length;
+    },
+    close: async () => {
+      await server.close();
+      storage!.close();
+      if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -11,12 +11,12 @@ export interface Listening {
  * Listens on a free loopback port first and builds the handler after, because the handler
  * (through PUBLIC_URL) has to know the address it is served from.
  */
-export async function listenOnLoopback(makeHandler: (url: string) => RequestListener): Promise<Listening> {
+export async function listenOnLoopback(makeHandler: (url: string) => RequestListener | Promise<RequestListener>): Promise<Listening> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    server.on('request', makeHandler(url));
+    server.on('request', await makeHandler(url));
   } catch (error) {
     server.close();
     throw error;

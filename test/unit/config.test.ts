@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { ConfigError, loadConfig } from '../../apps/config.ts';
 
 describe('configuration', () => {
-  it('has working defaults with an empty environment: the embedded stack under ./.data', () => {
+  it('has working defaults with an empty environment: the local store under ./.data', () => {
     const config = loadConfig({}, '/srv/app');
-    expect(config).to.deep.include({ port: 8000, host: '127.0.0.1', publicUrl: 'http://localhost:8000', storage: 'embedded', dataDir: '/srv/app/.data', logLevel: 'info', corsOrigins: '*', pageTokenSecret: undefined });
-    expect(config.embedded).to.deep.equal({ s3Port: 0, dynamodbPort: 0 });
+    expect(config).to.deep.include({ port: 8000, host: '127.0.0.1', publicUrl: 'http://localhost:8000', publicUrlSet: false, storage: 'local', dataDir: '/srv/app/.data', logLevel: 'info', corsOrigins: '*', pageTokenSecret: undefined });
+    expect(config).to.deep.include({ uploadBudgetBytes: 256 * 1024 * 1024, bodyIdleTimeoutMs: 30_000 });
     expect(config.aws).to.deep.equal({ region: 'us-east-1', s3Endpoint: undefined, dynamodbEndpoint: undefined, credentials: undefined, bucket: 'instagram-images-dev', table: 'ImageMetadata-dev', timeShards: 4 });
   });
 
@@ -44,12 +44,20 @@ describe('configuration', () => {
     expect(loadConfig({ AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'eu-west-3' }).aws.region).to.equal('eu-west-3');
   });
 
+  it('says what replaced STORAGE=embedded', () => {
+    expect(() => loadConfig({ STORAGE: 'embedded' })).to.throw(ConfigError, /STORAGE=embedded is gone[\s\S]*STORAGE=local[\s\S]*migrate:embedded/);
+  });
+
+  it('takes the upload budget in MiB and the body idle timeout in seconds', () => {
+    expect(loadConfig({ UPLOAD_BUDGET_MB: '64', BODY_IDLE_TIMEOUT_SECONDS: '5' })).to.deep.include({ uploadBudgetBytes: 64 * 1024 * 1024, bodyIdleTimeoutMs: 5000 });
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', S3_BUCKET_NAME: '' })).to.deep.include({ port: 8000 });
   });
 
   it('reports every bad value at once, naming the variable', () => {
-    const bad = { PORT: '80a', S3_BUCKET_NAME: 'Bad_Bucket', AWS_ENDPOINT_URL: 'ftp://x', STORAGE: 'disk', PAGE_TOKEN_SECRET: 'short', LOG_LEVEL: 'loud', AWS_DEFAULT_REGION: 'mars', CORS_ORIGINS: 'https://a.example/path', DYNAMODB_TIME_SHARDS: '0', EMBEDDED_S3_PORT: '-1' };
+    const bad = { PORT: '80a', S3_BUCKET_NAME: 'Bad_Bucket', AWS_ENDPOINT_URL: 'ftp://x', STORAGE: 'disk', PAGE_TOKEN_SECRET: 'short', LOG_LEVEL: 'loud', AWS_DEFAULT_REGION: 'mars', CORS_ORIGINS: 'https://a.example/path', DYNAMODB_TIME_SHARDS: '0', UPLOAD_BUDGET_MB: '10', BODY_IDLE_TIMEOUT_SECONDS: '0' };
     try {
       loadConfig(bad);
       expect.fail('expected a ConfigError');

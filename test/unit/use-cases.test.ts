@@ -70,7 +70,7 @@ describe('use cases', () => {
       });
       expect(await s.catalog.get(image.id)).to.deep.equal(image);
       expect(await s.blobs.exists('images/img-000001.webp')).to.equal(true);
-      expect(downloadUrl).to.match(/^http:\/\/localhost:8000\/local-blobs\/images%2Fimg-000001\.webp\?expires=\d+&signature=/);
+      expect(downloadUrl).to.match(/^http:\/\/localhost:8000\/files\/images\/img-000001\.webp\?expires=\d+&signature=/);
     });
 
     it('rejects bad metadata before probing or storing anything', async () => {

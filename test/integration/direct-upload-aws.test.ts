@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { makeS3Client } from '../../adapters/s3/s3-client.ts';
-import { loadConfig } from '../../apps/config.ts';
-import { buildContainer, resolve } from '../../apps/container.ts';
-import { startEmbeddedStack } from '../../apps/embedded/embedded-stack.ts';
-import type { EmbeddedStack } from '../../apps/embedded/embedded-stack.ts';
-import { TOKENS } from '../../apps/tokens.ts';
+import { buildContainer } from '../../apps/container.ts';
+import { awsStorage } from '../../apps/storage/aws.ts';
 import { WRITES_UNLIMITED, expressEntry } from '../support/app.ts';
+import { startAwsTestStack } from '../support/aws-test-stack.ts';
+import type { AwsTestStack } from '../support/aws-test-stack.ts';
 import type { EntryPoint } from '../support/app.ts';
 import { sendToStorage, startDirectUpload } from '../support/direct-upload.ts';
 import { makeImage, textFile } from '../support/images.ts';
@@ -18,15 +17,15 @@ import { lambdaV2Entry } from '../support/lambda-entry.ts';
 import { listenOnLoopback } from '../support/listen.ts';
 import type { Listening } from '../support/listen.ts';
 
-/** The direct upload over real HTTP to the embedded S3 (s3rver) and DynamoDB (dynalite). */
-describe('embedded stack: direct uploads of files the serverless path cannot carry', function () {
+/** The direct upload over real HTTP to the AWS adapters' test servers: S3 (s3rver) and DynamoDB (dynalite). */
+describe('AWS backend: direct uploads of files the serverless path cannot carry', function () {
   this.timeout(60_000);
   let dataDir: string;
-  let stack: EmbeddedStack;
+  let stack: AwsTestStack;
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'image-service-direct-'));
-    stack = await startEmbeddedStack(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...WRITES_UNLIMITED }));
+    stack = await startAwsTestStack(dataDir, WRITES_UNLIMITED);
   });
   after(async () => {
     await stack?.close();
@@ -45,8 +44,9 @@ describe('embedded stack: direct uploads of files the serverless path cannot car
     describe(`through ${entry.name}`, () => {
       let app: Listening;
       before(async () => {
-        const container = buildContainer(stack.config);
-        await resolve(container, TOKENS.Storage).setup();
+        const storage = awsStorage(stack.config.aws, '*');
+        await storage.setup();
+        const container = buildContainer(stack.config, storage);
         app = await listenOnLoopback(() => entry.serve(container));
       });
       after(() => app.close());

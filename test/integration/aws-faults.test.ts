@@ -7,22 +7,22 @@ import { join } from 'node:path';
 import { makeS3Client } from '../../adapters/s3/s3-client.ts';
 import { loadConfig } from '../../apps/config.ts';
 import type { Config } from '../../apps/config.ts';
-import { buildContainer, resolve } from '../../apps/container.ts';
-import { startEmbeddedStack } from '../../apps/embedded/embedded-stack.ts';
-import type { EmbeddedStack } from '../../apps/embedded/embedded-stack.ts';
+import { buildContainer } from '../../apps/container.ts';
 import { createExpressApp } from '../../apps/express-app.ts';
-import { TOKENS } from '../../apps/tokens.ts';
+import { awsStorage } from '../../apps/storage/aws.ts';
+import { startAwsTestStack } from '../support/aws-test-stack.ts';
+import type { AwsTestStack } from '../support/aws-test-stack.ts';
 import { listenOnLoopback } from '../support/listen.ts';
 import type { Listening } from '../support/listen.ts';
 import { freePort } from '../support/server-process.ts';
 import { upload } from '../support/upload.ts';
 import { expectError } from '../http/expect.ts';
 
-/** Backends that fail for real: embedded servers stopped mid-run, endpoints on closed ports. */
-describe('embedded stack: backend faults', function () {
+/** Backends that fail for real: the AWS test servers stopped mid-run, endpoints on closed ports. */
+describe('AWS backend: backend faults', function () {
   this.timeout(60_000);
   let dataDir: string;
-  let stack: EmbeddedStack | undefined;
+  let stack: AwsTestStack | undefined;
   let app: Listening | undefined;
 
   beforeEach(async () => (dataDir = await mkdtemp(join(tmpdir(), 'image-service-faults-'))));
@@ -33,13 +33,14 @@ describe('embedded stack: backend faults', function () {
   });
 
   const serve = async (config: Config) => {
-    const container = buildContainer(config);
-    await resolve(container, TOKENS.Storage).setup().catch(() => {});
+    const storage = awsStorage(config.aws, '*');
+    await storage.setup().catch(() => {});
+    const container = buildContainer(config, storage);
     app = await listenOnLoopback(() => createExpressApp(container));
     return app.url;
   };
   const startStack = async () => {
-    stack = await startEmbeddedStack(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
+    stack = await startAwsTestStack(dataDir);
     return serve(stack.config);
   };
   const objectsInBucket = async (): Promise<number> => {

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { access, copyFile, link, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { isDomainError, notFound, unavailable } from '../../core/errors.ts';
+import type { DomainError } from '../../core/errors.ts';
+import type { PostPolicy, PresignedPost, StoredBlob } from '../../core/ports/blob-store.port.ts';
+import type { Clock } from '../../core/ports/clock.port.ts';
+import { guarded } from '../sqlite/database.ts';
+import type { Db } from '../sqlite/database.ts';
+import type { SelfServedStore, ServedObject } from '../system/self-served-store.ts';
+import { formTooLarge, formTooSmall } from '../system/signed-urls.ts';
+import type { UrlSigner } from '../system/signed-urls.ts';
+
+// Keys are made by the service; anything else (dot segments, empty segments) cannot name a file here.
+const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}){0,8}$/;
+
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+const OUTAGE = new Set(['EIO', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EBUSY']);
+
+/** A full disk or a broken volume is, to the domain, a store that is unavailable; the path stays in `cause`. */
+function fileFailure(error: unknown): unknown {
+  if (isDomainError(error)) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (OUT_OF_SPACE.has(code)) return unavailable('The image store has no disk space left; try again later.', error);
+  if (OUTAGE.has(code)) return unavailable('The image store is unavailable right now; try again later.', error);
+  return error;
+}
+
+const missing = (): DomainError => notFound('The object does not exist.');
+
+type BlobRow = { content_type: string; file_name: string; size: number; etag: string };
+
+/**
+ * Image bytes as files under `{dataDir}/blobs`, with their type, name and validator in the
+ * catalog's database. A file is written under a temporary name, fsynced, renamed into place and
+ * its folder fsynced, so a crash leaves the whole file or none under a key; the leftovers of
+ * a crash are only ever in `{dataDir}/tmp`, emptied at start-up. Downloads and direct-upload
+ * forms go through URLs the service signs and serves itself.
+ */
+export class FileBlobStore implements SelfServedStore {
+  private readonly root: string;
+  private readonly tmp: string;
+  private readonly statements;
+
+  constructor(
+    dataDir: string,
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly signer: UrlSigner,
+  ) {
+    this.root = join(dataDir, 'blobs');
+    this.tmp = join(dataDir, 'tmp');
+    this.statements = {
+      get: db.prepare('SELECT content_type, file_name, size, etag FROM blobs WHERE key = ?'),
+      upsert: db.prepare(
+        `INSERT INTO blobs (key, content_type, file_name, size, etag) VALUES (@key, @contentType, @fileName, @size, @etag)
+         ON CONFLICT (key) DO UPDATE SET content_type = excluded.content_type, file_name = excluded.file_name, size = excluded.size, etag = excluded.etag`,
+      ),
+      delete: db.prepare('DELETE FROM blobs WHERE key = ?'),
+    };
+  }
+
+  /** Every statement a request may run, for the test that reads their query plans. */
+  get requestStatements(): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.statements).map(([name, statement]) => [name, statement.source]));
+  }
+
+  /** Creates the folders and removes what a crash left in the temporary one. Call at start-up, holding the data-folder lock. */
+  async prepare(): Promise<void> {
+    await rm(this.tmp, { recursive: true, force: true });
+    await mkdir(this.tmp, { recursive: true });
+    await mkdir(this.root, { recursive: true });
+  }
+
+  async put(key: string, bytes: Uint8Array, blob: StoredBlob): Promise<void> {
+    const path = this.pathOf(key);
+    const stats = await this.commitFile(path, (handle) => handle.writeFile(bytes));
+    this.record(key, path, blob.contentType, blob.fileName, stats);
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    // The row first: without it the file is invisible, whatever happens to the unlink.
+    guarded(() => this.statements.delete.run(key), 'The image store');
+    await unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw fileFailure(error);
+    });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.row(key) !== undefined;
+  }
+
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    return this.signer.getUrl(key, this.nowSeconds() + expiresInSeconds);
+  }
+
+  async presignPost(key: string, policy: PostPolicy): Promise<PresignedPost> {
+    const { url, fields, expires } = this.signer.postForm(key, policy, this.nowSeconds());
+    return { url, fields, expiresAt: new Date(expires * 1000).toISOString() };
+  }
+
+  async stat(key: string): Promise<{ size: number; contentType: string } | undefined> {
+    const row = this.row(key);
+    return row === undefined ? undefined : { size: row.size, contentType: row.content_type };
+  }
+
+  async readStart(key: string, maxBytes: number): Promise<Uint8Array> {
+    const row = this.row(key);
+    if (row === undefined) throw missing();
+    const handle = await open(this.pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? missing() : fileFailure(error);
+    });
+    try {
+      const buffer = Buffer.alloc(Math.min(Math.max(maxBytes, 1), row.size));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** A hard link where the volume allows it (files are never changed in place), else a byte copy. */
+  async copy(fromKey: string, toKey: string, blob: StoredBlob): Promise<void> {
+    const source = this.row(fromKey);
+    if (source === undefined) throw missing();
+    const from = this.pathOf(fromKey);
+    const to = this.pathOf(toKey);
+    const stats = await this.commitFile(to, undefined, async (tmpPath) => {
+      try {
+        await link(from, tmpPath);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missing();
+        await copyFile(from, tmpPath);
+      }
+    });
+    this.record(toKey, to, blob.contentType, blob.fileName, stats);
+  }
+
+  async ping(): Promise<void> {
+    await access(this.root).catch((error: unknown) => {
+      throw unavailable('The image store is unavailable right now; try again later.', error);
+    });
+    guarded(() => this.statements.get.get(''), 'The image store');
+  }
+
+  async openSigned(key: string, query: Record<string, string | string[] | undefined>): Promise<ServedObject> {
+    const remainingSeconds = this.signer.checkGet(key, query, this.nowSeconds());
+    const row = this.row(key);
+    if (row === undefined) throw missing();
+    const path = this.pathOf(key);
+    return {
+      size: row.size,
+      contentType: row.content_type,
+      fileName: row.file_name,
+      etag: row.etag,
+      remainingSeconds,
+      read: (start, end) => createReadStream(path, { start, end }),
+    };
+  }
+
+  async receiveForm(fields: Record<string, string | undefined>, file: Readable): Promise<void> {
+    const policy = this.signer.checkPost(fields, this.nowSeconds());
+    const path = this.pathOf(policy.key);
+    const stats = await this.commitFile(path, async (handle) => {
+      let size = 0;
+      for await (const chunk of file as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > policy.maxBytes) throw formTooLarge(policy.maxBytes);
+        await handle.write(chunk);
+      }
+      if (size < policy.minBytes) throw formTooSmall(policy.minBytes);
+    });
+    this.record(policy.key, path, policy.contentType, policy.key.slice(policy.key.lastIndexOf('/') + 1), stats);
+  }
+
+  /**
+   * Writes a file under a temporary name (by `fill`, or made by `make` at that path), makes it
+   * durable and renames it into place; on any failure the temporary file is removed.
+   */
+  private async commitFile(path: string, fill?: (handle: FileHandle) => Promise<unknown>, make?: (tmpPath: string) => Promise<void>): Promise<Stats> {
+    const tmpPath = join(this.tmp, randomUUID());
+    let handle: FileHandle | undefined;
+    try {
+      if (make !== undefined) await make(tmpPath);
+      handle = await open(tmpPath, make === undefined ? 'wx' : 'r+', 0o640);
+      if (fill !== undefined) await fill(handle);
+      await handle.sync();
+      const stats = await handle.stat();
+      await handle.close();
+      handle = undefined;
+      const created = await mkdir(dirname(path), { recursive: true });
+      await rename(tmpPath, path);
+      await syncFolder(dirname(path));
+      // A folder made just now must itself be durable in its parent.
+      if (created !== undefined) await syncFolder(dirname(created));
+      return stats;
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      await rm(tmpPath, { force: true }).catch(() => {});
+      throw fileFailure(error);
+    }
+  }
+
+  /** Records a committed file; if even that fails, the file goes too, so nothing is half-stored. */
+  private record(key: string, path: string, contentType: string, fileName: string, stats: Stats): void {
+    const etag = `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.floor(stats.mtimeMs).toString(36)}"`;
+    try {
+      guarded(() => this.statements.upsert.run({ key, contentType, fileName, size: stats.size, etag }), 'The image store');
+    } catch (error) {
+      void unlink(path).catch(() => {});
+      throw error;
+    }
+  }
+
+  private row(key: string): BlobRow | undefined {
+    return guarded(() => this.statements.get.get(key) as BlobRow | undefined, 'The image store');
+  }
+
+  private pathOf(key: string): string {
+    if (!KEY.test(key)) throw missing();
+    return join(this.root, ...key.split('/'));
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now().getTime() / 1000);
+  }
+}
+
+async function syncFolder(path: string): Promise<void> {
+  const folder = await open(path, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}

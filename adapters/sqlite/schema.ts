@@ -1,0 +1,47 @@
+/**
+ * The schema, as the steps that build it; `PRAGMA user_version` counts the steps applied, so a
+ * database from any earlier release is brought forward at start-up. Never edit a step that has
+ * shipped: add one.
+ *
+ * Images are kept as JSON documents (the domain's Image) beside the columns that indexes need.
+ * Every listing is a range scan of one of these indexes, newest first, resumed below the last
+ * sort key (`{created_at}#{id}`, the domain's `sortKey`); the partial indexes leave deleted
+ * images out, so a listing never reads one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE images (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    deleted_at TEXT,
+    doc TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX images_by_time ON images (sort_key) WHERE deleted_at IS NULL;
+  CREATE INDEX images_by_owner ON images (owner_id, sort_key) WHERE deleted_at IS NULL;
+
+  -- One row per tag of a live image, written in the image's own transaction.
+  CREATE TABLE image_tags (
+    tag TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    image_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    PRIMARY KEY (tag, sort_key)
+  ) WITHOUT ROWID;
+  CREATE INDEX image_tags_by_owner ON image_tags (owner_id, tag, sort_key);
+
+  CREATE TABLE pending_uploads (id TEXT PRIMARY KEY, expires_at TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX pending_uploads_by_expiry ON pending_uploads (expires_at, id);
+
+  -- What the file store keeps beside each file: its type, display name, size and validator.
+  CREATE TABLE blobs (
+    key TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,20 @@
+import type { Clock } from '../../core/ports/clock.port.ts';
+import { MemoryBlobStore } from '../../adapters/memory/memory-blob-store.ts';
+import { MemoryImageCatalog } from '../../adapters/memory/memory-image-catalog.ts';
+import { MemoryPendingUploads } from '../../adapters/memory/memory-pending-uploads.ts';
+import type { Config } from '../config.ts';
+import type { Storage } from './storage.ts';
+
+/** Everything in process memory, URLs served by the app itself: for tests and quick tries. */
+export function memoryStorage(config: Pick<Config, 'publicUrl'>, clock: Clock): Storage {
+  const blobs = new MemoryBlobStore(clock, config.publicUrl);
+  return {
+    blobStore: blobs,
+    selfServed: blobs,
+    catalog: new MemoryImageCatalog(),
+    pending: new MemoryPendingUploads(),
+    description: { storage: 'memory: images are lost when the service stops' },
+    setup: async () => {},
+    close: () => {},
+  };
+}

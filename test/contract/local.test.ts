@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileBlobStore } from '../../adapters/filesystem/file-blob-store.ts';
+import { openDatabase } from '../../adapters/sqlite/database.ts';
+import type { Db } from '../../adapters/sqlite/database.ts';
+import { SqliteImageCatalog } from '../../adapters/sqlite/sqlite-image-catalog.ts';
+import { SqlitePendingUploads } from '../../adapters/sqlite/sqlite-pending-uploads.ts';
+import { UrlSigner } from '../../adapters/system/signed-urls.ts';
+import { ManualClock } from '../support/fakes.ts';
+import { imageRecord } from '../support/records.ts';
+import { serveFileStore } from '../support/serve-store.ts';
+import { blobStoreContract } from './blob-store.contract.ts';
+import { imageCatalogContract } from './image-catalog.contract.ts';
+import { pendingUploadsContract } from './pending-uploads.contract.ts';
+import { selfServedStoreContract } from './self-served.contract.ts';
+
+/** A fresh database in a fresh folder, removed when the test is done. */
+async function freshDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
+  const folder = await mkdtemp(join(tmpdir(), 'image-service-sqlite-'));
+  const db = openDatabase(join(folder, 'catalog.db'));
+  return {
+    db,
+    close: async () => {
+      db.close();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+imageCatalogContract('SQLite', async () => {
+  const { db, close } = await freshDatabase();
+  return { catalog: new SqliteImageCatalog(db), close };
+});
+
+pendingUploadsContract('SQLite', async () => {
+  const { db, close } = await freshDatabase();
+  return { uploads: new SqlitePendingUploads(db), close };
+});
+
+blobStoreContract('files', async () => {
+  const clock = new ManualClock(new Date().toISOString());
+  const served = await serveFileStore(clock);
+  return { store: served.store, checksSignatures: true, enforcesPostPolicy: true, passTime: async (seconds) => clock.advance(seconds * 1000), close: served.close };
+});
+
+selfServedStoreContract('files', async (clock) => {
+  const served = await serveFileStore(clock);
+  return { ...served, leftovers: () => readdir(join(served.dataDir, 'tmp')) };
+});
+
+describe('SQLite catalog: every request reads through an index', () => {
+  let db: Db;
+  let close: () => Promise<void>;
+  beforeEach(async () => ({ db, close } = await freshDatabase()));
+  afterEach(() => close());
+
+  /** The plan's steps; SQLite names a full read of a table `SCAN <table>` (a `SCAN` of a subquery's constant row aside). */
+  const planOf = (sql: string): string[] => {
+    const parameters = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map(([, name]) => [name!, 'x']));
+    const positional = (sql.match(/\?/g) ?? []).map(() => 'x');
+    const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+    const rows = (Object.keys(parameters).length > 0 ? statement.all(parameters) : statement.all(...positional)) as { detail: string }[];
+    return rows.map((row) => row.detail);
+  };
+
+  it('plans every statement of the catalog, the pending uploads and the file store without a table scan', async () => {
+    // Enough rows that the planner weighs real statistics, as on a long-lived data folder.
+    const catalog = new SqliteImageCatalog(db);
+    for (let i = 0; i < 300; i += 1) await catalog.create(imageRecord({ ownerId: `user${i % 7}`, tags: [`t${i % 5}`, `u${i % 3}`] }));
+    db.exec('ANALYZE');
+    const store = new FileBlobStore(join(tmpdir(), 'unused'), db, new ManualClock(), new UrlSigner(Buffer.alloc(32), 'http://localhost'));
+    const statements = {
+      ...catalog.requestStatements,
+      ...new SqlitePendingUploads(db).requestStatements,
+      ...Object.fromEntries(Object.entries(store.requestStatements).map(([name, sql]) => [`blob ${name}`, sql])),
+    };
+    expect(Object.keys(statements)).to.include.members(['all', 'byOwner', 'byTag', 'byOwnerTag', 'expired']);
+    for (const [name, sql] of Object.entries(statements)) {
+      if (/^\s*(INSERT|SELECT 1)/i.test(sql)) continue;
+      const plan = planOf(sql);
+      const scans = plan.filter((step) => /^SCAN (?!CONSTANT)/.test(step));
+      expect(scans, `${name}: ${plan.join(' | ')}`).to.deep.equal([]);
+      expect(plan.some((step) => /^SEARCH /.test(step)), `${name} searches an index: ${plan.join(' | ')}`).to.equal(true);
+      expect(plan.filter((step) => /TEMP B-TREE/.test(step)), `${name} sorts nothing itself: ${plan.join(' | ')}`).to.deep.equal([]);
+    }
+  });
+});
+
+describe('file store: writes that a crash cannot tear', () => {
+  let dataDir: string;
+  let db: Db;
+  let store: FileBlobStore;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'image-service-files-'));
+    db = openDatabase(join(dataDir, 'catalog.db'));
+    store = new FileBlobStore(dataDir, db, new ManualClock(), new UrlSigner(Buffer.alloc(32), 'http://localhost'));
+    await store.prepare();
+  });
+  afterEach(async () => {
+    db.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('removes what a crash left in the temporary folder when it is prepared at start-up', async () => {
+    await writeFile(join(dataDir, 'tmp', 'half-written'), Buffer.alloc(5000));
+    await store.prepare();
+    expect(await readdir(join(dataDir, 'tmp'))).to.deep.equal([]);
+  });
+
+  it('keeps a file under its key only once it is whole; the temporary folder is empty after every write', async () => {
+    await store.put('images/a.png', Buffer.alloc(4000, 1), { contentType: 'image/png', fileName: 'a.png' });
+    await store.copy('images/a.png', 'images/b.png', { contentType: 'image/png', fileName: 'b.png' });
+    expect(await readdir(join(dataDir, 'blobs', 'images'))).to.have.members(['a.png', 'b.png']);
+    expect(await readdir(join(dataDir, 'tmp'))).to.deep.equal([]);
+  });
+
+  it('refuses keys that could leave its folder', async () => {
+    for (const key of ['../escape', 'images/../../x', '/etc/passwd', 'images//a', '.hidden', 'images/.', '']) {
+      await store.put(key, Buffer.alloc(10), { contentType: 'image/png', fileName: 'x' }).then(
+        () => expect.fail(`accepted ${JSON.stringify(key)}`),
+        (error: unknown) => expect((error as { kind?: string }).kind, key).to.equal('not_found'),
+      );
+    }
+  });
+});
