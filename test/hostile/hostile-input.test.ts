@@ -3,7 +3,7 @@ import { parse } from 'content-disposition';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { expectError, expectNothingStored } from '../http/expect.ts';
-import { expressEntry, startApp } from '../support/app.ts';
+import { expressEntry, expressLocalEntry, startApp } from '../support/app.ts';
 import type { EntryPoint, TestApp } from '../support/app.ts';
 import { lambdaV2Entry } from '../support/lambda-entry.ts';
 import { upload } from '../support/upload.ts';
@@ -36,7 +36,7 @@ function expectSafeDisplayName(fileName: string): void {
   expect([...fileName].length).to.be.at.most(255);
 }
 
-for (const entry of [expressEntry, lambdaV2Entry] as EntryPoint[]) {
+for (const entry of [expressEntry, expressLocalEntry, lambdaV2Entry] as EntryPoint[]) {
   describe(`hostile input through ${entry.name}`, () => {
     let app: TestApp;
     beforeEach(async () => (app = await startApp(entry)));

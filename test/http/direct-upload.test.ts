@@ -2,14 +2,14 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { resolve } from '../../apps/container.ts';
 import { TOKENS } from '../../apps/tokens.ts';
-import { expressEntry, startApp } from '../support/app.ts';
+import { expressEntry, expressLocalEntry, startApp } from '../support/app.ts';
 import type { EntryPoint, TestApp } from '../support/app.ts';
 import { sendToStorage, startDirectUpload } from '../support/direct-upload.ts';
 import { makeImage, textFile } from '../support/images.ts';
 import { lambdaV2Entry } from '../support/lambda-entry.ts';
 import { expectError, expectNothingStored } from './expect.ts';
 
-for (const entry of [expressEntry, lambdaV2Entry] as EntryPoint[]) {
+for (const entry of [expressEntry, expressLocalEntry, lambdaV2Entry] as EntryPoint[]) {
   describe(`direct uploads through ${entry.name}`, () => {
     let app: TestApp;
     beforeEach(async () => (app = await startApp(entry)));

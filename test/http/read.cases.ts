@@ -122,6 +122,14 @@ export function readCases(entry: EntryPoint): void {
       expectError(await request(app.url).get('/images/unknown/download'), 404, 'not_found');
     });
 
+    it('stops serving a deleted image at once, through URLs handed out before the delete', async () => {
+      const [id] = await seed([{ user_id: 'alice' }]);
+      const { download_url: url } = (await request(app.url).get(`/images/${id}/download`).query({ expires_in: 3600 })).body as { download_url: string };
+      expect((await request(url).get('')).status).to.equal(200);
+      expect((await request(app.url).delete(`/images/${id}`).set('X-User-Id', 'alice')).status).to.equal(200);
+      expectError(await request(url).get(''), 404, 'not_found');
+    });
+
     it('deletes for the owner only: 401 without caller, 403 for others, 200, then 410', async () => {
       const [id] = await seed([{ user_id: 'alice', tags: 'sea' }]);
       expectError(await request(app.url).delete(`/images/${id}`), 401, 'unauthorized');

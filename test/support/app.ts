@@ -48,6 +48,8 @@ export interface EntryPoint {
   answersCors: boolean;
   /** Whether the server can refuse a body by its declared length before reading it. */
   streamsBodies: boolean;
+  /** The stores behind it; memory unless named. */
+  backend?: TestBackend;
 }
 
 export const expressEntry: EntryPoint = {
@@ -57,6 +59,9 @@ export const expressEntry: EntryPoint = {
   answersCors: true,
   streamsBodies: true,
 };
+
+/** Express over the local store (SQLite and files in a fresh data folder), as `npm start` runs. */
+export const expressLocalEntry: EntryPoint = { ...expressEntry, name: 'Express on the local store (SQLite and files)', backend: 'local' };
 
 /** Rate limits stay off in tests unless a test is about them. */
 export const WRITES_UNLIMITED = { RATE_LIMIT_WRITES_PER_IP: '0', RATE_LIMIT_WRITES_PER_CALLER: '0' };
@@ -72,7 +77,7 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
   const clock = new ManualClock(new Date().toISOString());
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const backend = options.backend ?? 'memory';
+  const backend = options.backend ?? entry.backend ?? 'memory';
   const dataDir = backend === 'local' ? await mkdtemp(join(tmpdir(), 'image-service-app-')) : undefined;
   let container: Container | undefined;
   let storage: Storage | undefined;

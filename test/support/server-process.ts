@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,11 @@ export async function freePort(): Promise<number> {
 
 export interface ServerProcess {
   url: string;
+  port: number;
   output: () => string;
   stop(): Promise<void>;
+  /** `kill -9` of the whole process group, at once, as a crash or an OOM killer would. */
+  crash(): Promise<void>;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface ServerProcess {
  * the caller names one, the data folder is a fresh temporary one, removed on stop.
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
   const ownDataDir = env.DATA_DIR === undefined ? await mkdtemp(join(tmpdir(), 'image-service-')) : undefined;
   const child: ChildProcess = spawn('npm', ['start', '--silent'], {
     env: { ...process.env, PORT: String(port), ...WRITES_UNLIMITED, ...(ownDataDir === undefined ? {} : { DATA_DIR: ownDataDir }), ...env },
@@ -61,13 +65,33 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     if (ownDataDir !== undefined) await rm(ownDataDir, { recursive: true, force: true });
   };
 
+  const crash = async (): Promise<void> => {
+    signalGroup('SIGKILL');
+    for (let waited = 0; groupAlive() && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
     const healthy = await fetch(`${url}/health`).then((r) => r.ok, () => false);
-    if (healthy) return { url, output: () => output, stop };
+    if (healthy) return { url, port, output: () => output, stop, crash };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await stop();
   throw new Error(`npm start did not answer /health within 30 s:\n${output}`);
+}
+
+/** Runs the server until it exits by itself (a refusal to start), with what it printed. */
+export async function runServerToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server.ts'], {
+    env: { ...process.env, PORT: String(await freePort()), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, output };
 }
