@@ -1,13 +1,11 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError, notFound } from '../../core/errors.ts';
 import { isDeleted } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
 import type { CatalogPage, CatalogQuery, ImageCatalog } from '../../core/ports/image-catalog.port.ts';
-import { getAll, writeAll } from './batch-requests.ts';
 import { catalogUnavailable, isConditionalCheckFailed, orUnavailable } from './dynamodb-errors.ts';
-import { INDEX, fromImageItem, imageKey, tagLinkItem, tagLinkKeys, tagPartition, timePartition, toImageItem, userPartition } from './image-item.ts';
-import type { Item } from './image-item.ts';
+import { INDEX, fromImageItem, imageKey, ownerTagPartition, tagLinkItems, tagLinkKeys, tagPartition, timePartition, toImageItem, userPartition } from './image-item.ts';
 import { mergeNewestFirst, queryStream, take } from './merged-streams.ts';
 import type { SortKeyRange, StreamSource } from './merged-streams.ts';
 
@@ -19,10 +17,24 @@ export interface DynamoDbCatalogOptions {
   timeShards: number;
 }
 
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Which item of a cancelled transaction failed its condition (DynamoDB lists a reason per item, in order). */
+function cancelledByCondition(error: unknown, index: number): boolean {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  // Some engines name no reasons; only the first item carries a condition here.
+  return reasons === undefined ? index === 0 : reasons[index]?.Code === 'ConditionalCheckFailed';
+}
+
+/** Attempts at a delete that keeps meeting a concurrent change of the same image. */
+const DELETE_ATTEMPTS = 3;
+
 /**
- * The catalog on one DynamoDB table (docs: shared/design/data-model.md). Every listing is a
- * newest-first merge of Query streams resumed below the page position, so pages are exact
- * and need no per-stream state. No Scan, no transactions: the embedded engine has none.
+ * The catalog on one DynamoDB table (docs: shared/design/data-model.md). An image with tags is
+ * written with its tag links in one transaction, and the links carry the image's attributes,
+ * so every listing is one newest-first merge of Query streams that reads about one item per
+ * image returned. No Scan, and no stream state: each stream resumes below the page position.
  */
 export class DynamoDbImageCatalog implements ImageCatalog {
   constructor(
@@ -34,22 +46,13 @@ export class DynamoDbImageCatalog implements ImageCatalog {
   }
 
   async create(image: Image): Promise<void> {
+    const put = { TableName: this.tableName, Item: toImageItem(image, this.options.timeShards), ConditionExpression: 'attribute_not_exists(PK)' };
+    const links = tagLinkItems(image);
     try {
-      await this.doc.send(
-        new PutCommand({ TableName: this.tableName, Item: toImageItem(image, this.options.timeShards), ConditionExpression: 'attribute_not_exists(PK)' }),
-      );
+      if (links.length === 0) await this.doc.send(new PutCommand(put));
+      else await this.transact([{ Put: put }, ...links.map((Item) => ({ Put: { TableName: this.tableName, Item } }))]);
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new DomainError('conflict', 'conflict', `Image ${image.id} already exists.`);
-      throw catalogUnavailable(error);
-    }
-    const links = tagLinkKeys(image);
-    try {
-      await writeAll(this.doc, this.tableName, links.map((key) => ({ PutRequest: { Item: tagLinkItem(key, image) } })));
-    } catch (error) {
-      // Without its links the image would be missing from tag listings: take it all back.
-      // Should this cleanup fail too, links left behind point at a missing image, which
-      // tag listings skip.
-      await writeAll(this.doc, this.tableName, [imageKey(image.id), ...links].map((key) => ({ DeleteRequest: { Key: key } }))).catch(() => {});
+      if (isConditionalCheckFailed(error) || cancelledByCondition(error, 0)) throw new DomainError('conflict', 'conflict', `Image ${image.id} already exists.`);
       throw catalogUnavailable(error);
     }
   }
@@ -59,36 +62,36 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     return item === undefined ? undefined : fromImageItem(item);
   }
 
+  /**
+   * Reads the image for its tags, then deletes it and its links in one transaction on condition
+   * that nothing changed meanwhile (`updatedAt` moves on every write): exactly one of concurrent
+   * deletes wins, and no link of a deleted image survives to list it.
+   */
   async markDeleted(id: string, ownerId: string, deletedAt: string): Promise<void> {
-    let before: Image;
-    try {
-      const { Attributes: item } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: imageKey(id),
-          ConditionExpression: 'attribute_exists(PK) AND ownerId = :caller AND attribute_not_exists(deletedAt)',
-          UpdateExpression: `SET deletedAt = :at, updatedAt = :at REMOVE ${INDEX.byUser.partitionKey}, ${INDEX.byUser.sortKey}, ${INDEX.byTime.partitionKey}, ${INDEX.byTime.sortKey}`,
-          ExpressionAttributeValues: { ':caller': ownerId, ':at': deletedAt },
-          // The old image still names its tag links; the new one, being deleted, names none.
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      before = fromImageItem(item!);
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw await this.whyNotDeletable(id, ownerId);
-      throw catalogUnavailable(error);
+    for (let attempt = 1; ; attempt += 1) {
+      const image = await this.get(id);
+      if (image === undefined) throw notFound(`Image ${id} was not found.`);
+      if (image.ownerId !== ownerId) throw new DomainError('forbidden', 'forbidden', 'Only the owner can delete this image.');
+      if (isDeleted(image)) throw new DomainError('gone', 'gone', `Image ${id} has already been deleted.`);
+      const update = {
+        TableName: this.tableName,
+        Key: imageKey(id),
+        ConditionExpression: 'ownerId = :caller AND updatedAt = :seen AND attribute_not_exists(deletedAt)',
+        UpdateExpression: `SET deletedAt = :at, updatedAt = :at REMOVE ${INDEX.byUser.partitionKey}, ${INDEX.byUser.sortKey}, ${INDEX.byTime.partitionKey}, ${INDEX.byTime.sortKey}`,
+        ExpressionAttributeValues: { ':caller': ownerId, ':seen': image.updatedAt, ':at': deletedAt },
+      };
+      const links = tagLinkKeys(image);
+      try {
+        if (links.length === 0) await this.doc.send(new UpdateCommand(update));
+        else await this.transact([{ Update: update }, ...links.map((Key) => ({ Delete: { TableName: this.tableName, Key } }))]);
+        return;
+      } catch (error) {
+        const changed = isConditionalCheckFailed(error) || cancelledByCondition(error, 0);
+        if (!changed) throw catalogUnavailable(error);
+        // Deleted or changed by someone else meanwhile: the next read says which.
+        if (attempt === DELETE_ATTEMPTS) throw new DomainError('conflict', 'conflict', `Image ${id} keeps changing; try again.`);
+      }
     }
-    // The delete is done once the update lands; links left behind by a failure here are
-    // harmless, as tag listings read each image and skip deleted ones.
-    await writeAll(this.doc, this.tableName, tagLinkKeys(before).map((key) => ({ DeleteRequest: { Key: key } }))).catch(() => {});
-  }
-
-  /** Same precedence as the in-memory catalog: unknown, then another owner's, then already deleted. */
-  private async whyNotDeletable(id: string, ownerId: string): Promise<DomainError> {
-    const image = await this.get(id);
-    if (image === undefined) return notFound(`Image ${id} was not found.`);
-    if (image.ownerId !== ownerId) return new DomainError('forbidden', 'forbidden', 'Only the owner can delete this image.');
-    return new DomainError('gone', 'gone', `Image ${id} has already been deleted.`);
   }
 
   async list(query: CatalogQuery): Promise<CatalogPage> {
@@ -104,65 +107,47 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     await orUnavailable(this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: 'PING', SK: 'PING' } })));
   }
 
-  private matches(query: CatalogQuery, wanted: number): AsyncGenerator<Image> {
-    const range: SortKeyRange = { from: query.from, below: earlier(query.to, query.after) };
-    const stream = { tableName: this.tableName, range, expected: wanted };
-    if (query.userId !== undefined) {
-      return images(
-        queryStream(this.doc, {
-          ...stream,
-          indexName: INDEX.byUser.name,
-          partitionKey: { name: INDEX.byUser.partitionKey, value: userPartition(query.userId) },
-          sortKeyName: INDEX.byUser.sortKey,
-          consistentRead: false,
-          ...(query.tags === undefined ? {} : { filter: anyTagFilter(query.tags) }),
-        }),
-      );
-    }
-    if (query.tags !== undefined) {
-      const links = query.tags.map((tag) =>
-        queryStream(this.doc, { ...stream, partitionKey: { name: 'PK', value: tagPartition(tag) }, sortKeyName: 'SK', consistentRead: true }),
-      );
-      return this.liveImagesOf(mergeNewestFirst(links, (link) => link.SK as string), wanted);
-    }
-    const shards = Array.from({ length: this.options.timeShards }, (_, shard): StreamSource => ({
-      ...stream,
-      indexName: INDEX.byTime.name,
-      partitionKey: { name: INDEX.byTime.partitionKey, value: timePartition(shard) },
-      sortKeyName: INDEX.byTime.sortKey,
-      consistentRead: false,
-    }));
-    return images(mergeNewestFirst(shards.map((source) => queryStream(this.doc, source)), (item) => item[INDEX.byTime.sortKey] as string));
+  private async transact(items: TransactItem[]): Promise<void> {
+    await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
   }
 
-  /** The images tag links point at, in link order, skipping deleted and missing ones. */
-  private async *liveImagesOf(links: AsyncIterator<Item>, wanted: number): AsyncGenerator<Image> {
-    let yielded = 0;
-    for (;;) {
-      const size = Math.max(wanted - yielded, 1);
-      const batch = await take(links, size);
-      const found = await getAll(this.doc, this.tableName, batch.map((link) => imageKey(link.imageId as string)));
-      const byId = new Map(found.map((item) => [item.id as string, fromImageItem(item)]));
-      for (const link of batch) {
-        const image = byId.get(link.imageId as string);
-        if (image !== undefined && !isDeleted(image)) {
-          yielded += 1;
-          yield image;
-        }
-      }
-      if (batch.length < size) return;
-    }
+  /**
+   * The images matching the query, newest first. Each stream is one partition: the user's, a
+   * tag's (or a user's tag's), or a time shard; several are merged, each read a fair share at
+   * first and a little more only when it may hold the next image.
+   */
+  private async *matches(query: CatalogQuery, wanted: number): AsyncGenerator<Image> {
+    const range: SortKeyRange = { from: query.from, below: earlier(query.to, query.after) };
+    const partitions: Omit<StreamSource, 'tableName' | 'range' | 'expected' | 'refill'>[] =
+      query.tags !== undefined
+        ? query.tags.map((tag) =>
+            query.userId === undefined
+              ? { partitionKey: { name: 'PK', value: tagPartition(tag) }, sortKeyName: 'SK', consistentRead: true }
+              : { indexName: INDEX.byUser.name, partitionKey: { name: INDEX.byUser.partitionKey, value: ownerTagPartition(query.userId, tag) }, sortKeyName: INDEX.byUser.sortKey, consistentRead: false },
+          )
+        : query.userId !== undefined
+          ? [{ indexName: INDEX.byUser.name, partitionKey: { name: INDEX.byUser.partitionKey, value: userPartition(query.userId) }, sortKeyName: INDEX.byUser.sortKey, consistentRead: false }]
+          : Array.from({ length: this.options.timeShards }, (_, shard) => ({
+              indexName: INDEX.byTime.name,
+              partitionKey: { name: INDEX.byTime.partitionKey, value: timePartition(shard) },
+              sortKeyName: INDEX.byTime.sortKey,
+              consistentRead: false,
+            }));
+    const share = Math.ceil(wanted / partitions.length);
+    const streams = partitions.map((partition) =>
+      queryStream(this.doc, {
+        ...partition,
+        tableName: this.tableName,
+        range,
+        // One stream reads what the page needs; each of several reads its share and one more.
+        expected: partitions.length === 1 ? wanted : share + 1,
+        refill: partitions.length === 1 ? wanted : Math.max(2, Math.ceil(share / 2)),
+      }),
+    );
+    const merged = streams.length === 1 ? streams[0]! : mergeNewestFirst(streams, (item) => `${item.createdAt as string}#${item.id as string}`);
+    for (let next = await merged.next(); !next.done; next = await merged.next()) yield fromImageItem(next.value);
   }
 }
 
 const earlier = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined ? a : a < b ? a : b;
-
-async function* images(items: AsyncIterator<Item>): AsyncGenerator<Image> {
-  for (let next = await items.next(); !next.done; next = await items.next()) yield fromImageItem(next.value);
-}
-
-function anyTagFilter(tags: readonly string[]): NonNullable<StreamSource['filter']> {
-  const values = Object.fromEntries(tags.map((tag, i) => [`:tag${i}`, tag]));
-  return { expression: Object.keys(values).map((name) => `contains(#tags, ${name})`).join(' OR '), names: { '#tags': 'tags' }, values };
-}

@@ -1,8 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../../core/errors.ts';
 import type { PendingUpload, PendingUploads } from '../../core/ports/pending-uploads.port.ts';
-import { writeAll } from './batch-requests.ts';
 import { catalogUnavailable, isConditionalCheckFailed, orUnavailable } from './dynamodb-errors.ts';
 import type { Item } from './image-item.ts';
 import { EXPIRY_INDEX, PENDING_PARTITION, fromPendingUploadItem, pendingUploadKey, toPendingUploadItem } from './pending-upload-item.ts';
@@ -32,10 +31,8 @@ export class DynamoDbPendingUploads implements PendingUploads {
     return item === undefined ? undefined : fromPendingUploadItem(item);
   }
 
-  // A batch of one rather than DeleteItem: the function's role (infra/template.yaml) grants
-  // BatchWriteItem and not DeleteItem, and a batched delete of a missing key succeeds too.
   async delete(id: string): Promise<void> {
-    await writeAll(this.doc, this.tableName, [{ DeleteRequest: { Key: pendingUploadKey(id) } }]);
+    await orUnavailable(this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: pendingUploadKey(id) })));
   }
 
   /**

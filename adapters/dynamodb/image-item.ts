@@ -14,6 +14,8 @@ export const imageKey = (id: string): Key => ({ PK: `IMAGE#${id}`, SK: 'IMAGE' }
 export const userPartition = (ownerId: string): string => `USER#${ownerId}`;
 export const timePartition = (shard: number): string => `TIME#${shard}`;
 export const tagPartition = (tag: string): string => `TAG#${tag}`;
+/** One owner's images with one tag, on GSI1 (no `#` is possible in user ids or tags). */
+export const ownerTagPartition = (ownerId: string, tag: string): string => `UTAG#${ownerId}#${tag}`;
 
 /**
  * FNV-1a (32 bit) over the id's UTF-8 bytes: stable across processes and releases, unlike
@@ -63,8 +65,21 @@ export function fromImageItem(item: Item): Image {
   return image;
 }
 
-/** One per distinct tag of a live image; listing by tag reads these, then the images. */
+/** The keys of a live image's tag links, one per distinct tag. */
 export const tagLinkKeys = (image: Image): Key[] =>
   isDeleted(image) ? [] : [...new Set(image.tags)].map((tag) => ({ PK: tagPartition(tag), SK: sortKey(image) }));
 
-export const tagLinkItem = (key: Key, image: Image): Item => ({ ...key, imageId: image.id });
+/**
+ * A tag link carries the image's own attributes, so a listing by tag is one Query that reads
+ * about one item per image it returns, with no second round trip to fetch the images. It is
+ * written and removed in the same transaction as the image item, so it is never stale. Its
+ * GSI1 keys list one owner's images with that tag; it has no GSI2 keys, so listing all never sees it.
+ */
+export const tagLinkItems = (image: Image): Item[] =>
+  [...new Set(isDeleted(image) ? [] : image.tags)].map((tag) => ({
+    PK: tagPartition(tag),
+    SK: sortKey(image),
+    GSI1PK: ownerTagPartition(image.ownerId, tag),
+    GSI1SK: sortKey(image),
+    ...image,
+  }));

@@ -15,16 +15,18 @@ export interface StreamSource {
   partitionKey: { name: string; value: string };
   sortKeyName: string;
   range: SortKeyRange;
-  /** Evaluated after DynamoDB reads the items, so matches may arrive sparsely. */
-  filter?: { expression: string; names: Record<string, string>; values: Record<string, string> };
-  /** Items the caller expects to need; the first request reads no more than this. */
+  /** Items the caller expects to need from this stream; the first request reads no more. */
   expected: number;
+  /**
+   * Items each later request reads. One of several merged streams is read a little at a time:
+   * it is asked for more only when it may hold the next item of the page.
+   */
+  refill: number;
   consistentRead: boolean;
 }
 
-// When a filter or later checks drop items, each following request reads twice as many, so
-// a sparse stream costs a few round trips, not one per `expected` items.
 const MAX_QUERY_LIMIT = 1000;
+const clamp = (limit: number): number => Math.min(Math.max(limit, 1), MAX_QUERY_LIMIT);
 
 /**
  * One partition's items within the range, newest first, fetched page by page only as the
@@ -43,19 +45,18 @@ export async function* queryStream(doc: DynamoDBDocumentClient, source: StreamSo
     TableName: source.tableName,
     IndexName: source.indexName,
     KeyConditionExpression: `#pk = :pk${bounds?.condition ?? ''}`,
-    FilterExpression: source.filter?.expression,
-    ExpressionAttributeNames: { '#pk': source.partitionKey.name, ...(bounds && { '#sk': source.sortKeyName }), ...source.filter?.names },
-    ExpressionAttributeValues: { ':pk': source.partitionKey.value, ...bounds?.values, ...source.filter?.values },
+    ExpressionAttributeNames: { '#pk': source.partitionKey.name, ...(bounds && { '#sk': source.sortKeyName }) },
+    ExpressionAttributeValues: { ':pk': source.partitionKey.value, ...bounds?.values },
     ScanIndexForward: false,
     ConsistentRead: source.consistentRead,
   };
-  let limit = Math.min(Math.max(source.expected, 1), MAX_QUERY_LIMIT);
+  let limit = clamp(source.expected);
   let startKey: Item | undefined;
   do {
     const page = await orUnavailable(doc.send(new QueryCommand({ ...input, Limit: limit, ExclusiveStartKey: startKey })));
     for (const item of page.Items ?? []) if (item[source.sortKeyName] !== below) yield item;
     startKey = page.LastEvaluatedKey;
-    limit = Math.min(limit * 2, MAX_QUERY_LIMIT);
+    limit = clamp(source.refill);
   } while (startKey !== undefined);
 }
 

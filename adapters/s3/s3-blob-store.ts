@@ -15,6 +15,7 @@ import { notFound } from '../../core/errors.ts';
 import type { DomainError } from '../../core/errors.ts';
 import type { BlobStore, PostPolicy, PresignedPost, StoredBlob } from '../../core/ports/blob-store.port.ts';
 import type { Clock } from '../../core/ports/clock.port.ts';
+import { GetUrlPresigner } from './get-url-presigner.ts';
 import { isNotFound, storeUnavailable, translated } from './s3-errors.ts';
 
 const ENCRYPTION = 'AES256';
@@ -32,12 +33,16 @@ const missing = (): DomainError => notFound('The object does not exist.');
 
 /** Image bytes in one S3 bucket, downloaded through presigned GET URLs. */
 export class S3BlobStore implements BlobStore {
+  private readonly getUrls: GetUrlPresigner;
+
   /** @param clock signs URLs at its time instead of the system's, for tests that move time. */
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly clock?: Clock,
-  ) {}
+  ) {
+    this.getUrls = new GetUrlPresigner(client, bucket);
+  }
 
   async put(key: string, bytes: Uint8Array, blob: StoredBlob): Promise<void> {
     const command = new PutObjectCommand({
@@ -153,11 +158,10 @@ export class S3BlobStore implements BlobStore {
     return false;
   }
 
+  // A hot path: a listing signs a URL per image (and per variant). No request is sent, but
+  // resolving credentials can still fail.
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: key });
-    const signingDate = this.clock?.now();
-    // No request is sent, but resolving credentials can still fail.
-    return translated(() => getSignedUrl(this.client, command, { expiresIn: expiresInSeconds, ...(signingDate === undefined ? {} : { signingDate }) }));
+    return translated(() => this.getUrls.presign(key, expiresInSeconds, this.clock?.now()));
   }
 
   async ping(): Promise<void> {

@@ -18,7 +18,7 @@ import { instant, pendingUploadRecord, pendingUploadsContract } from './pending-
 
 // Every local server accepts any keys; LocalStack documents these.
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-const ALLOWED_COMMANDS = ['GetItemCommand', 'PutItemCommand', 'BatchWriteItemCommand', 'QueryCommand'];
+const ALLOWED_COMMANDS = ['GetItemCommand', 'PutItemCommand', 'DeleteItemCommand', 'QueryCommand'];
 const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
 
 let tables = 0;
@@ -137,7 +137,12 @@ function onServer(name: string, backend: Backend): void {
         expect(await uploads.listExpired(FAR_FUTURE, 50)).to.deep.equal(records);
       });
 
-      it('never lists images as expired uploads, nor pending uploads in any image listing', async () => {
+      it('never lists images as expired uploads, nor pending uploads in any image listing', async function () {
+        // Images with tags are written in a transaction, which dynalite does not have.
+        if (name === 'dynalite') {
+          this.test!.title += ' (pending: dynalite has no transactions, which the catalog writes tagged images with)';
+          this.skip();
+        }
         const { uploads, catalog } = fixture;
         // Both kinds old enough for every window below, same owner and tags, so only the keys keep them apart.
         const images = [1, 2, 3].map((i) => imageRecord({ ownerId: 'alice', tags: ['sea'], createdAt: instant(i), updatedAt: instant(i) }));

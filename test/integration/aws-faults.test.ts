@@ -10,7 +10,7 @@ import type { Config } from '../../apps/config.ts';
 import { buildContainer } from '../../apps/container.ts';
 import { createExpressApp } from '../../apps/express-app.ts';
 import { awsStorage } from '../../apps/storage/aws.ts';
-import { startAwsTestStack } from '../support/aws-test-stack.ts';
+import { pendingSuite, startAwsTestStack } from '../support/aws-test-stack.ts';
 import type { AwsTestStack } from '../support/aws-test-stack.ts';
 import { listenOnLoopback } from '../support/listen.ts';
 import type { Listening } from '../support/listen.ts';
@@ -39,8 +39,10 @@ describe('AWS backend: backend faults', function () {
     app = await listenOnLoopback(() => createExpressApp(container));
     return app.url;
   };
-  const startStack = async () => {
-    stack = await startAwsTestStack(dataDir);
+  const startStack = async (context: Mocha.Context) => {
+    const started = await startAwsTestStack(dataDir);
+    if ('skipReason' in started) pendingSuite(context, started.skipReason);
+    stack = started;
     return serve(stack.config);
   };
   const objectsInBucket = async (): Promise<number> => {
@@ -51,8 +53,8 @@ describe('AWS backend: backend faults', function () {
     return listed.KeyCount ?? 0;
   };
 
-  it('answers 503 and stores no metadata when S3 is down during an upload', async () => {
-    const url = await startStack();
+  it('answers 503 and stores no metadata when S3 is down during an upload', async function () {
+    const url = await startStack(this);
     expect((await upload(url)).status).to.equal(201);
     await stack!.s3.close();
     expectError(await upload(url), 503, 'service_unavailable');
@@ -60,15 +62,15 @@ describe('AWS backend: backend faults', function () {
     expect(listed.images, 'only the image stored before the outage').to.have.length(1);
   });
 
-  it('answers 503 and removes the written object when DynamoDB fails after it', async () => {
-    const url = await startStack();
+  it('answers 503 and removes the written object when DynamoDB fails after it', async function () {
+    const url = await startStack(this);
     await stack!.dynamodb.close();
     expectError(await upload(url), 503, 'service_unavailable');
     expect(await objectsInBucket(), 'objects left in the bucket').to.equal(0);
   });
 
-  it('is not ready while a backend is down, and stays alive', async () => {
-    const url = await startStack();
+  it('is not ready while a backend is down, and stays alive', async function () {
+    const url = await startStack(this);
     expect((await fetch(`${url}/health/ready`)).status).to.equal(200);
     await stack!.dynamodb.close();
     const ready = await fetch(`${url}/health/ready`);

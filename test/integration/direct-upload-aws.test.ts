@@ -8,7 +8,7 @@ import { makeS3Client } from '../../adapters/s3/s3-client.ts';
 import { buildContainer } from '../../apps/container.ts';
 import { awsStorage } from '../../apps/storage/aws.ts';
 import { WRITES_UNLIMITED, expressEntry } from '../support/app.ts';
-import { startAwsTestStack } from '../support/aws-test-stack.ts';
+import { pendingSuite, startAwsTestStack } from '../support/aws-test-stack.ts';
 import type { AwsTestStack } from '../support/aws-test-stack.ts';
 import type { EntryPoint } from '../support/app.ts';
 import { sendToStorage, startDirectUpload } from '../support/direct-upload.ts';
@@ -17,15 +17,17 @@ import { lambdaV2Entry } from '../support/lambda-entry.ts';
 import { listenOnLoopback } from '../support/listen.ts';
 import type { Listening } from '../support/listen.ts';
 
-/** The direct upload over real HTTP to the AWS adapters' test servers: S3 (s3rver) and DynamoDB (dynalite). */
+/** The direct upload over real HTTP to the AWS adapters' test servers: S3 (s3rver) and DynamoDB (DynamoDB Local). */
 describe('AWS backend: direct uploads of files the serverless path cannot carry', function () {
   this.timeout(60_000);
   let dataDir: string;
   let stack: AwsTestStack;
 
-  before(async () => {
+  before(async function () {
     dataDir = await mkdtemp(join(tmpdir(), 'image-service-direct-'));
-    stack = await startAwsTestStack(dataDir, WRITES_UNLIMITED);
+    const started = await startAwsTestStack(dataDir, WRITES_UNLIMITED);
+    if ('skipReason' in started) pendingSuite(this, started.skipReason);
+    stack = started;
   });
   after(async () => {
     await stack?.close();

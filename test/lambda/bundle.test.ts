@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Metafile } from 'esbuild';
 import { loadConfig } from '../../apps/config.ts';
-import { LOCAL_CREDENTIALS, startDynalite, startS3rver } from '../support/local-aws-servers.ts';
+import { LOCAL_CREDENTIALS, startS3rver } from '../support/local-aws-servers.ts';
+import { startDynamoDbLocal } from '../support/dynamodb-local.ts';
+import { pendingSuite } from '../support/aws-test-stack.ts';
 import type { LocalServer } from '../support/local-aws-servers.ts';
 import { awsStorage } from '../../apps/storage/aws.ts';
 import { ROOT, buildLambda, forbiddenInputs, lambdaNode } from '../../scripts/build-lambda.ts';
@@ -103,10 +105,13 @@ describe('Lambda bundle', function () {
     await writeFile(join(work, 'driver.mjs'), DRIVER);
     node = lambdaNode();
 
+    // DynamoDB Local, because the catalog writes an image and its tag links in one transaction.
+    const dynamoLocal = await startDynamoDbLocal();
+    if ('skipReason' in dynamoLocal) pendingSuite(this, dynamoLocal.skipReason);
+    const dynamo = dynamoLocal.server;
+    servers.push(dynamo);
     const s3 = await startS3rver({ directory: join(work, 's3') });
     servers.push(s3);
-    const dynamo = await startDynalite();
-    servers.push(dynamo);
     env = {
       STORAGE: 'aws',
       AWS_ENDPOINT_URL_S3: s3.endpoint,

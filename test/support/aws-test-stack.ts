@@ -1,6 +1,7 @@
 import { loadConfig } from '../../apps/config.ts';
 import type { Config } from '../../apps/config.ts';
-import { LOCAL_CREDENTIALS, startDynalite, startS3rver } from './local-aws-servers.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, startS3rver } from './local-aws-servers.ts';
 import type { LocalServer } from './local-aws-servers.ts';
 
 export interface AwsTestStack {
@@ -12,22 +13,31 @@ export interface AwsTestStack {
 }
 
 /**
- * s3rver and dynalite on loopback, with a configuration pointing the AWS adapters at them: the
- * production code path without an account. Objects live under `directory`, tables in memory.
+ * s3rver and AWS's DynamoDB Local on loopback, with a configuration pointing the AWS adapters at
+ * them: the production code path without an account. (dynalite cannot serve the catalog: it has
+ * no transactions.) Objects live under `directory`, tables in memory. Where DynamoDB Local cannot
+ * run (no java), the reason comes back instead, for the caller to mark its cases pending.
  */
-export async function startAwsTestStack(directory: string, env: Record<string, string> = {}): Promise<AwsTestStack> {
-  const s3 = await startS3rver({ directory });
-  const dynamodb = await startDynalite().catch(async (error: unknown) => {
-    await s3.close();
+export async function startAwsTestStack(directory: string, env: Record<string, string> = {}): Promise<AwsTestStack | { skipReason: string }> {
+  const dynamodb = await startDynamoDbLocal();
+  if ('skipReason' in dynamodb) return dynamodb;
+  const s3 = await startS3rver({ directory }).catch(async (error: unknown) => {
+    await dynamodb.server.close();
     throw error;
   });
   const base = loadConfig({ STORAGE: 'aws', LOG_LEVEL: 'silent', ...env });
   return {
-    config: { ...base, aws: { ...base.aws, s3Endpoint: s3.endpoint, dynamodbEndpoint: dynamodb.endpoint, credentials: LOCAL_CREDENTIALS } },
+    config: { ...base, aws: { ...base.aws, s3Endpoint: s3.endpoint, dynamodbEndpoint: dynamodb.server.endpoint, credentials: LOCAL_CREDENTIALS } },
     s3,
-    dynamodb,
+    dynamodb: dynamodb.server,
     close: async () => {
-      await Promise.all([s3.close(), dynamodb.close()]);
+      await Promise.all([s3.close(), dynamodb.server.close()]);
     },
   };
+}
+
+/** Marks the running suite pending with the reason in its title, so the report says why. */
+export function pendingSuite(context: Mocha.Context, reason: string): never {
+  if (context.test?.parent !== undefined) context.test.parent.title += ` (pending: ${reason})`;
+  context.skip();
 }

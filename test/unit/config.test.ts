@@ -7,7 +7,7 @@ describe('configuration', () => {
     const config = loadConfig({}, '/srv/app');
     expect(config).to.deep.include({ port: 8000, host: '127.0.0.1', publicUrl: 'http://localhost:8000', publicUrlSet: false, storage: 'local', dataDir: '/srv/app/.data', logLevel: 'info', corsOrigins: '*', pageTokenSecret: undefined });
     expect(config).to.deep.include({ uploadBudgetBytes: 256 * 1024 * 1024, bodyIdleTimeoutMs: 30_000 });
-    expect(config.aws).to.deep.equal({ region: 'us-east-1', s3Endpoint: undefined, dynamodbEndpoint: undefined, credentials: undefined, bucket: 'instagram-images-dev', table: 'ImageMetadata-dev', timeShards: 4 });
+    expect(config.aws).to.deep.equal({ region: 'us-east-1', s3Endpoint: undefined, dynamodbEndpoint: undefined, credentials: undefined, bucket: 'instagram-images-dev', table: 'ImageMetadata-dev', timeShards: 1 });
   });
 
   it('switches to external AWS endpoints (LocalStack) with AWS_ENDPOINT_URL, with stand-in keys when none are set', () => {
