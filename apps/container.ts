@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { Container } from 'inversify';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
