@@ -32,10 +32,10 @@ export function holdsEmbeddedLayout(dataDir: string): boolean {
  * the database, so URLs handed out before a restart keep working after it.
  * @throws StorageRefused for an old layout or a data folder another process is using
  */
-export async function localStorage(config: Config, clock: Clock): Promise<Storage> {
+export async function localStorage(config: Config, clock: Clock, options: { migrating?: boolean } = {}): Promise<Storage> {
   const { dataDir } = config;
   await mkdir(dataDir, { recursive: true });
-  if (holdsEmbeddedLayout(dataDir)) {
+  if (options.migrating !== true && holdsEmbeddedLayout(dataDir)) {
     throw new StorageRefused(
       `The data folder ${dataDir} holds images from the embedded S3 and DynamoDB servers that earlier versions ran (its s3/ and dynamodb/ folders). ` +
         'This version keeps images in SQLite and files instead. To bring them over, run `npm run migrate:embedded` (with the same DATA_DIR), ' +

@@ -7,7 +7,7 @@ import { makeDynamoClients } from '../../adapters/dynamodb/dynamodb-client.ts';
 import { DynamoDbImageCatalog } from '../../adapters/dynamodb/dynamodb-image-catalog.ts';
 import { DynamoDbPendingUploads } from '../../adapters/dynamodb/dynamodb-pending-uploads.ts';
 import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
-import type { LocalServer } from '../support/local-aws-servers.ts';
+import type { LocalServer } from '../../scripts/local-aws-servers.ts';
 import type { CatalogQuery } from '../../core/ports/image-catalog.port.ts';
 import { rejection } from '../support/assertions.ts';
 import { describeOnBackend, dynamoBackends } from '../support/dynamodb-backends.ts';

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { makeDynamoClients } from '../../adapters/dynamodb/dynamodb-client.ts';
 import { DynamoDbImageCatalog } from '../../adapters/dynamodb/dynamodb-image-catalog.ts';
 import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
-import type { LocalServer } from '../support/local-aws-servers.ts';
+import type { LocalServer } from '../../scripts/local-aws-servers.ts';
 import { sortKey } from '../../core/image.ts';
 import type { CatalogQuery } from '../../core/ports/image-catalog.port.ts';
 import { rejection } from '../support/assertions.ts';

@@ -10,8 +10,8 @@ import { makeDynamoClients } from '../../adapters/dynamodb/dynamodb-client.ts';
 import { DynamoDbImageCatalog } from '../../adapters/dynamodb/dynamodb-image-catalog.ts';
 import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
 import { makeS3Client } from '../../adapters/s3/s3-client.ts';
-import { LOCAL_CREDENTIALS, startDynalite, startS3rver } from '../support/local-aws-servers.ts';
-import type { LocalServer } from '../support/local-aws-servers.ts';
+import { LOCAL_CREDENTIALS, startDynalite, startS3rver } from '../../scripts/local-aws-servers.ts';
+import type { LocalServer } from '../../scripts/local-aws-servers.ts';
 import { imageRecord } from '../support/records.ts';
 
 const root = new URL('../../', import.meta.url).pathname;

@@ -1,8 +1,8 @@
 import { loadConfig } from '../../apps/config.ts';
 import type { Config } from '../../apps/config.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-import { LOCAL_CREDENTIALS, startS3rver } from './local-aws-servers.ts';
-import type { LocalServer } from './local-aws-servers.ts';
+import { LOCAL_CREDENTIALS, startS3rver } from '../../scripts/local-aws-servers.ts';
+import type { LocalServer } from '../../scripts/local-aws-servers.ts';
 
 export interface AwsTestStack {
   /** STORAGE=aws at the two servers' endpoints. */

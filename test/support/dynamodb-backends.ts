@@ -1,5 +1,5 @@
-import { startDynalite } from './local-aws-servers.ts';
-import type { LocalServer } from './local-aws-servers.ts';
+import { startDynalite } from '../../scripts/local-aws-servers.ts';
+import type { LocalServer } from '../../scripts/local-aws-servers.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { localStack } from './localstack.ts';
 import type { Availability } from './localstack.ts';

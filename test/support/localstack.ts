@@ -1,6 +1,6 @@
 import { LocalstackContainer } from '@testcontainers/localstack';
 import { getContainerRuntimeClient } from 'testcontainers';
-import type { LocalServer } from './local-aws-servers.ts';
+import type { LocalServer } from '../../scripts/local-aws-servers.ts';
 
 export type Availability = { server: LocalServer } | { skipReason: string };
 

@@ -1,3 +1,5 @@
+// The AWS adapters' test servers (s3rver, dynalite), for tests, benchmarks and the one-off
+// migration of a data folder from the embedded servers earlier versions ran.
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';

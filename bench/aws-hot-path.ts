@@ -1,0 +1,112 @@
+// The serverless hot path against the raw SDK, in one process, in alternating rounds:
+// - an upload through the service's use case (probe, S3 PutObject, then the image and its tag
+//   links in one DynamoDB transaction, then a presigned URL) against the floor of PutObject +
+//   PutItem with the same clients, file and servers, at 1 and 8 concurrent uploads;
+// - the cost of one presigned GET URL: getSignedUrl against the template presigner.
+// Servers: s3rver and DynamoDB Local on loopback. Run with `npm run bench`; it asserts nothing.
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { HeaderImageProbe } from '../adapters/probe/header-image-probe.ts';
+import { GetUrlPresigner } from '../adapters/s3/get-url-presigner.ts';
+import { makeS3Client } from '../adapters/s3/s3-client.ts';
+import { SystemClock } from '../adapters/system/system-clock.ts';
+import { UuidGenerator } from '../adapters/system/uuid-generator.ts';
+import { awsStorage } from '../apps/storage/aws.ts';
+import { UploadImage } from '../core/use-cases/upload-image.ts';
+import { startDynamoDbLocal } from '../test/support/dynamodb-local.ts';
+import { makeImage } from '../test/support/images.ts';
+import { LOCAL_CREDENTIALS, startS3rver } from '../scripts/local-aws-servers.ts';
+import { makeDynamoClients } from '../adapters/dynamodb/dynamodb-client.ts';
+import { loadConfig } from '../apps/config.ts';
+import { median } from './support/load.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const UPLOADS_PER_ROUND = 80;
+
+const p50 = (values: number[]): number => median(values);
+
+/** `total` calls of `one`, `clients` at a time: the median latency. */
+async function latencies(clients: number, total: number, one: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  let left = total;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (left > 0) {
+        left -= 1;
+        const started = performance.now();
+        await one();
+        times.push(performance.now() - started);
+      }
+    }),
+  );
+  return p50(times);
+}
+
+async function main(): Promise<void> {
+  const dynamoLocal = await startDynamoDbLocal();
+  if ('skipReason' in dynamoLocal) {
+    console.log(`\n== serverless hot path: skipped (${dynamoLocal.skipReason})`);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'bench-s3-'));
+  const s3Server = await startS3rver({ directory: dir });
+  const base = loadConfig({ STORAGE: 'aws', S3_BUCKET_NAME: 'bench-bucket', DYNAMODB_TABLE_NAME: 'BenchHotPath' });
+  const aws = { ...base.aws, s3Endpoint: s3Server.endpoint, dynamodbEndpoint: dynamoLocal.server.endpoint, credentials: LOCAL_CREDENTIALS };
+  const storage = awsStorage(aws, '*');
+  await storage.setup();
+  const upload = new UploadImage(storage.blobStore, storage.catalog, new HeaderImageProbe(), new SystemClock(), new UuidGenerator());
+  // The floor: the same two writes with clients of the same making, and nothing else.
+  const s3 = makeS3Client({ region: aws.region, endpoint: aws.s3Endpoint, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+  const { doc } = makeDynamoClients({ region: aws.region, endpoint: aws.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
+  const file = makeImage({ width: 640, height: 480, format: 'jpeg', size: 60_000 });
+  const floor = async (): Promise<void> => {
+    const id = randomUUID();
+    await s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: `images/${id}.jpg`, Body: file, ContentType: 'image/jpeg' }));
+    await doc.send(new PutCommand({ TableName: aws.table, Item: { PK: `FLOOR#${id}`, SK: 'IMAGE', id, ownerId: 'bench', tags: ['bench', 'sea'], fileSize: file.length } }));
+  };
+  const service = () => upload.execute({ userId: 'bench', title: 'Bench', tags: ['bench', 'sea'], fileName: 'bench.jpg', bytes: file });
+
+  try {
+    for (let i = 0; i < 20; i += 1) await Promise.all([floor(), service()]);
+    console.log(`\n== upload latency on s3rver + DynamoDB Local: ${ROUNDS} alternating rounds of ${UPLOADS_PER_ROUND} uploads, median of the rounds' p50`);
+    console.log(`${'clients'.padEnd(8)} | ${'raw floor (PutObject + PutItem)'.padStart(32)} | ${'service (use case)'.padStart(20)} | ratio (goal: at most 1.3)`);
+    for (const clients of [1, 8]) {
+      const rounds = { floor: [] as number[], service: [] as number[] };
+      for (let round = 0; round < ROUNDS; round += 1) {
+        rounds.floor.push(await latencies(clients, UPLOADS_PER_ROUND, floor));
+        rounds.service.push(await latencies(clients, UPLOADS_PER_ROUND, service));
+      }
+      const [f, s] = [median(rounds.floor), median(rounds.service)];
+      console.log(`${String(clients).padEnd(8)} | ${`${f.toFixed(2)} ms`.padStart(32)} | ${`${s.toFixed(2)} ms`.padStart(20)} | ${(s / f).toFixed(2)}`);
+    }
+
+    console.log(`\n== one presigned GET URL: ${ROUNDS} alternating rounds of 2,000 URLs, median of the rounds' mean`);
+    const presigner = new GetUrlPresigner(s3, aws.bucket);
+    const perUrl = async (sign: (key: string) => Promise<string>): Promise<number> => {
+      const started = performance.now();
+      for (let i = 0; i < 2000; i += 1) await sign(`images/${i}-${randomUUID()}.jpg`);
+      return (performance.now() - started) / 2000;
+    };
+    const sdk = (key: string) => getSignedUrl(s3, new GetObjectCommand({ Bucket: aws.bucket, Key: key }), { expiresIn: 3600 });
+    const ours = (key: string) => presigner.presign(key, 3600);
+    const samples = { sdk: [] as number[], ours: [] as number[] };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      samples.sdk.push(await perUrl(sdk));
+      samples.ours.push(await perUrl(ours));
+    }
+    console.log(`getSignedUrl ${median(samples.sdk).toFixed(4)} ms | template presigner ${median(samples.ours).toFixed(4)} ms (goal: at most 0.05) | ratio ${(median(samples.ours) / median(samples.sdk)).toFixed(2)}`);
+  } finally {
+    s3.destroy();
+    storage.close();
+    await s3Server.close();
+    await dynamoLocal.server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
