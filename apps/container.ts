@@ -101,20 +101,18 @@ export const resolve = <T>(container: Container, token: Token<T>): T => containe
 
 /** Every HTTP route of the service; both entry points serve exactly this list. */
 export function httpRoutes(container: Container): Route[] {
-  const routes = [
-    ...apiRoutes({
-      upload: resolve(container, TOKENS.UploadImage),
-      getImage: resolve(container, TOKENS.GetImage),
-      listImages: resolve(container, TOKENS.ListImages),
-      deleteImage: resolve(container, TOKENS.DeleteImage),
-      readiness: resolve(container, TOKENS.CheckReadiness),
-      startUpload: resolve(container, TOKENS.StartDirectUpload),
-      completeUpload: resolve(container, TOKENS.CompleteDirectUpload),
-      version: packageJson.version,
-      identity: resolve(container, TOKENS.Config).identity.mode,
-    }),
-    ...docRoutes(packageJson.version),
-  ];
+  const api = apiRoutes({
+    upload: resolve(container, TOKENS.UploadImage),
+    getImage: resolve(container, TOKENS.GetImage),
+    listImages: resolve(container, TOKENS.ListImages),
+    deleteImage: resolve(container, TOKENS.DeleteImage),
+    readiness: resolve(container, TOKENS.CheckReadiness),
+    startUpload: resolve(container, TOKENS.StartDirectUpload),
+    completeUpload: resolve(container, TOKENS.CompleteDirectUpload),
+    version: packageJson.version,
+    identity: resolve(container, TOKENS.Config).identity.mode,
+  });
+  const routes = [...api, ...docRoutes(packageJson.version, api)];
   if (container.isBound(TOKENS.SelfServedStore)) routes.push(...fileRoutes(resolve(container, TOKENS.SelfServedStore), liveObjects(resolve(container, TOKENS.ImageCatalog))));
   return routes;
 }

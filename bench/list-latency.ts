@@ -24,7 +24,8 @@ const MODES: Record<string, Omit<CatalogQuery, 'limit'>> = {
   'by user': { userId: 'user-7' },
   'by tag': { tags: ['tag-3'] },
   'by user and tag': { userId: 'user-3', tags: ['tag-3'] },
-  'by date range': { from: '2025-01-02T00:00:00.000Z', to: '2025-01-05T00:00:00.000Z' },
+  // Inside the span of the smaller table: one image a minute from 2025-01-01.
+  'by date range': { from: '2025-01-01T02:00:00.000Z', to: '2025-01-01T14:00:00.000Z' },
   'two tags (any)': { tags: ['tag-3', 'tag-4'] },
 };
 

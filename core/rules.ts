@@ -1,5 +1,6 @@
 import { DomainError, invalid } from './errors.ts';
 import type { ImageFormat } from './image.ts';
+import { charCount, cleanLabel, cleanLine, cleanParagraphs, isBlank } from './text.ts';
 
 export const LIMITS = {
   minFileBytes: 1024,
@@ -33,10 +34,17 @@ const FORMAT_BY_CONTENT_TYPE: Record<string, ImageFormat> = {
 };
 
 const USER_ID = /^[A-Za-z0-9_-]+$/;
-const TAG = /^[\p{L}\p{N} _-]+$/u;
+// Letters with their combining marks (the dot of a lower-cased İ, the accents of Hindi or Thai),
+// digits, space, - and _; at least one letter or digit.
+const TAG = /^(?=.*[\p{L}\p{N}])[\p{L}\p{M}\p{N} _-]+$/u;
 
-/** Length in characters as a person counts them (code points, not UTF-16 units). */
-const charCount = (text: string): number => [...text].length;
+/** The names a file of each format is saved under; anything else is replaced on download. */
+const EXTENSIONS: Record<ImageFormat, readonly string[]> = {
+  jpeg: ['jpg', 'jpeg', 'jpe', 'jfif'],
+  png: ['png', 'apng'],
+  gif: ['gif'],
+  webp: ['webp'],
+};
 
 export function acceptedFormat(detectedContentType: string | undefined): ImageFormat {
   const format = detectedContentType === undefined ? undefined : FORMAT_BY_CONTENT_TYPE[detectedContentType];
@@ -77,11 +85,11 @@ export function parseUserId(raw: string | undefined, field = 'user_id'): string 
   return raw;
 }
 
-/** Absent means no title; present but blank is a mistake worth reporting. */
+/** Absent means no title; present but blank (nothing visible in it) is a mistake worth reporting. */
 export function parseTitle(raw: string | undefined): string | null {
   if (raw === undefined) return null;
-  const title = raw.trim();
-  if (title === '') throw invalid('title must not be blank.', { field: 'title' });
+  const title = cleanLine(raw, 'title');
+  if (isBlank(title)) throw invalid('title must not be blank.', { field: 'title' });
   if (charCount(title) > LIMITS.titleChars) {
     throw invalid(`title must be at most ${LIMITS.titleChars} characters.`, { field: 'title', max: LIMITS.titleChars });
   }
@@ -90,21 +98,24 @@ export function parseTitle(raw: string | undefined): string | null {
 
 export function parseDescription(raw: string | undefined): string | null {
   if (raw === undefined) return null;
-  const description = raw.trim();
+  const description = cleanParagraphs(raw, 'description');
   if (charCount(description) > LIMITS.descriptionChars) {
     throw invalid(`description must be at most ${LIMITS.descriptionChars} characters.`, {
       field: 'description',
       max: LIMITS.descriptionChars,
     });
   }
-  return description === '' ? null : description;
+  return isBlank(description) ? null : description;
 }
 
-/** Trimmed, lower-cased and de-duplicated in first-seen order; the count applies after de-duplication. */
+/**
+ * NFC, trimmed, inner spaces collapsed, lower-cased and de-duplicated in first-seen order; the
+ * count applies after de-duplication.
+ */
 export function normaliseTags(raw: readonly string[], field = 'tags'): string[] {
   const tags: string[] = [];
   for (const entry of raw) {
-    const tag = entry.trim().toLowerCase();
+    const tag = cleanLine(entry, field).replace(/\s+/g, ' ').toLowerCase().normalize('NFC');
     if (tag === '' || charCount(tag) > LIMITS.tagChars || !TAG.test(tag)) {
       throw invalid(`Each tag must be 1 to ${LIMITS.tagChars} letters, digits, spaces, '-' or '_'.`, { field });
     }
@@ -123,18 +134,24 @@ export function checkIntegerInRange(value: number, range: { min: number; max: nu
   return value;
 }
 
-// Bidi controls can make "gpj.exe" display as "exe.jpg"; control characters break headers and logs.
-const UNSAFE_IN_NAMES = /[\p{Cc}\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF"]/gu;
+// Zero-width characters can hide part of a name; quotes end a header parameter early.
+const INVISIBLE_OR_QUOTE = /[\u200B-\u200D\uFEFF"]/gu;
 
 /**
- * The original name is display metadata only (keys never derive from it): keep its last
- * path segment, drop characters that could spoof or break a header, and cap its length.
+ * The original name is display metadata only (keys never derive from it): keep its last path
+ * segment, drop what could spoof or break a header (control and bidirectional characters,
+ * quotes), give it the extension of the format the bytes are, so a saved file opens as the image
+ * it is (a PNG named x.html is saved as x.png), and cap its length.
  */
 export function displayFileName(raw: string | undefined, format: ImageFormat): string {
-  const lastSegment = (raw ?? '').normalize('NFC').split(/[/\\]/).pop() ?? '';
-  const cleaned = lastSegment.replace(UNSAFE_IN_NAMES, '').trim();
-  const name = truncateKeepingExtension(cleaned, LIMITS.fileNameChars);
-  return name === '' || name === '.' || name === '..' ? `image.${FORMATS[format].extension}` : name;
+  const lastSegment = (raw ?? '').split(/[/\\]/).pop() ?? '';
+  const cleaned = cleanLabel(lastSegment).replace(INVISIBLE_OR_QUOTE, '').trim();
+  if (cleaned === '' || cleaned === '.' || cleaned === '..' || isBlank(cleaned)) return `image.${FORMATS[format].extension}`;
+  const extension = /\.([^.]{1,10})$/.exec(cleaned);
+  const named = extension !== null && EXTENSIONS[format].includes(extension[1]!.toLowerCase())
+    ? cleaned
+    : `${extension === null ? cleaned : cleaned.slice(0, extension.index)}.${FORMATS[format].extension}`;
+  return truncateKeepingExtension(named, LIMITS.fileNameChars);
 }
 
 function truncateKeepingExtension(name: string, maxChars: number): string {
@@ -149,24 +166,55 @@ const IMAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Ids are server-made; anything else cannot name an image, so it is simply unknown. */
 export const isImageId = (raw: string): boolean => IMAGE_ID.test(raw);
 
-// A date, or a date and time with optional seconds, fraction and zone (UTC when absent).
-const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+// A date, or a date and time with optional seconds, fraction and offset (UTC when absent).
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?)?$/i;
 
-/** An ISO 8601 date or date-time as a normalised UTC instant (the form `createdAt` uses). */
-export function parseInstant(raw: string, field: string): string {
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * An ISO 8601 date or date-time as a UTC instant in the form `createdAt` uses, or, for the end of
+ * a range given as a bare date, the first instant after that whole day. Offsets go up to ±23:59,
+ * as RFC 3339 allows; the instant must stay within the years 0000-9999, because only those sort
+ * as text (year 10000 would print as +010000 and sort before every real date). The day after
+ * 9999-12-31, as the end of a bare date, is simply no end.
+ * @returns the instant, or undefined for an end that bounds nothing
+ * @throws DomainError `validation` naming `field`
+ */
+function instantOf(raw: string, field: string, endOfDay: boolean): string | undefined {
+  const refuse = (why: string) =>
+    invalid(`${field} must be an ISO 8601 date or date-time, e.g. 2024-05-01 or 2024-05-01T12:00:00Z${why}.`, { field });
   const match = ISO_8601.exec(raw.trim());
-  const [, year, month, day, hour = '00', minute = '00', second = '00', zone] = match ?? [];
+  if (match === null) throw refuse('');
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', , sign, offsetHours = '0', offsetMinutes = '0'] = match;
   const calendarDay = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  // Date.UTC maps years 0-99 to 1900-1999; setting the year again keeps 0042 as 42.
+  calendarDay.setUTCFullYear(Number(year));
   // Date would roll 2024-02-30 over to March; a bad date should be reported, not moved.
   const valid =
-    match !== null &&
-    calendarDay.getUTCDate() === Number(day) &&
-    calendarDay.getUTCMonth() === Number(month) - 1 &&
-    Number(hour) < 24 && Number(minute) < 60 && Number(second) < 60;
-  if (!valid) {
-    throw invalid(`${field} must be an ISO 8601 date or date-time, e.g. 2024-05-01 or 2024-05-01T12:00:00Z.`, { field });
-  }
-  const text = raw.trim().replace(' ', 'T');
-  const instant = new Date(text.length === 10 ? `${text}T00:00:00Z` : zone === undefined ? `${text}Z` : text);
+    calendarDay.getUTCDate() === Number(day) && calendarDay.getUTCMonth() === Number(month) - 1 &&
+    Number(hour) < 24 && Number(minute) < 60 && Number(second) < 60 &&
+    Number(offsetHours) < 24 && Number(offsetMinutes) < 60;
+  if (!valid) throw refuse(' (a real day, hours 00-23, offsets up to ±23:59)');
+  const offsetMs = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
+  const local = calendarDay.getTime() + ((Number(hour) * 60 + Number(minute)) * 60 + Number(second)) * 1000 + Math.floor(Number(`0${fraction}`) * 1000);
+  const dateOnly = match[4] === undefined;
+  const instant = new Date(local - offsetMs + (endOfDay && dateOnly ? MS_PER_DAY : 0));
+  const year4 = instant.getUTCFullYear();
+  if (year4 > 9999 && endOfDay && dateOnly) return undefined;
+  if (year4 < 0 || year4 > 9999) throw refuse(' within the years 0000 to 9999');
   return instant.toISOString();
+}
+
+/** The start of a range (inclusive): a bare date means its first instant. */
+export function parseInstant(raw: string, field: string): string {
+  return instantOf(raw, field, false)!;
+}
+
+/**
+ * The end of a range (exclusive): a bare date includes that whole day (UTC), so
+ * `start_date=2026-11-29&end_date=2026-11-29` is that one day.
+ * @returns undefined when the end lies past what any image can have
+ */
+export function parseRangeEnd(raw: string, field: string): string | undefined {
+  return instantOf(raw, field, true);
 }

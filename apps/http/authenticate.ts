@@ -22,7 +22,8 @@ export function createAuthenticate(identity: IdentityConfig): Authenticate {
   return async (headers) => {
     const header = headers.authorization;
     if (header === undefined) return undefined;
-    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());
+    // Auth schemes are case-insensitive (RFC 9110, 11.1): `bearer` is as good as `Bearer`.
+    const match = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(header.trim());
     if (match === null) throw unauthorized('The Authorization header must be "Bearer <JWT>".');
     try {
       const { payload } = await jwtVerify(match[1]!, key as Parameters<typeof jwtVerify>[1], {
@@ -31,8 +32,12 @@ export function createAuthenticate(identity: IdentityConfig): Authenticate {
         algorithms,
         requiredClaims: ['sub', 'exp'],
       });
-      return payload.sub!;
+      // jose checks that `sub` is there, not what it is: a number, a list or an object is no caller.
+      const sub: unknown = payload.sub;
+      if (typeof sub !== 'string' || sub.trim() === '') throw unauthorized('The bearer token names no caller: its sub claim must be a non-empty string.');
+      return sub;
     } catch (error) {
+      if (error instanceof DomainError) throw error;
       // The issuer's key set could not be fetched: the token may be fine, so this is not a 401.
       if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
         throw unavailable('The token issuer cannot be reached to verify the token; try again later.', error);

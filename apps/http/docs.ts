@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { notFound } from '../../core/errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { route } from './route-spec.ts';
 import type { HttpResponse, Route } from './types.ts';
 
 const packageDir = (name: string): string => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
@@ -39,9 +40,13 @@ const html = (body: string): HttpResponse => ({
   body: Buffer.from(body),
 });
 
-/** /openapi.json, Swagger UI at /docs and ReDoc at /redoc, with their assets served locally. */
-export function docRoutes(version: string): Route[] {
-  const documentJson = JSON.stringify(openApiDocument(version));
+/**
+ * /openapi.json (generated from `apiRoutes`, these pages included), Swagger UI at /docs and ReDoc
+ * at /redoc, with their assets served locally.
+ */
+export function docRoutes(version: string, apiRoutes: readonly Route[]): Route[] {
+  // Made on first request: a cold start that serves no documentation never pays for it.
+  let documentJson: string | undefined;
   const cache = new Map<string, Buffer>();
   const asset = async (name: string | undefined): Promise<HttpResponse> => {
     const entry = name === undefined ? undefined : ASSETS[name];
@@ -51,12 +56,39 @@ export function docRoutes(version: string): Route[] {
     return { status: 200, headers: { 'content-type': entry.type, 'cache-control': 'public, max-age=86400' }, body };
   };
 
+  const pages: Route[] = [
+    route({
+      method: 'GET',
+      path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
+      summary: 'This OpenAPI document',
+      tags: ['docs'],
+      answers: { 200: { description: 'The OpenAPI 3.1 document.', schema: 'json' } },
+      handle: async () => text((documentJson ??= JSON.stringify(openApiDocument(version, [...apiRoutes, ...pages]))), 'application/json; charset=utf-8'),
+    }),
+    route({
+      method: 'GET',
+      path: '/docs',
+      operationId: 'getSwaggerUi',
+      summary: 'Swagger UI for this document',
+      tags: ['docs'],
+      answers: { 200: { description: 'The Swagger UI page.', schema: 'html' } },
+      handle: async () => html(SWAGGER_PAGE),
+    }),
+    route({
+      method: 'GET',
+      path: '/redoc',
+      operationId: 'getRedoc',
+      summary: 'ReDoc for this document',
+      tags: ['docs'],
+      answers: { 200: { description: 'The ReDoc page.', schema: 'html' } },
+      handle: async () => html(REDOC_PAGE),
+    }),
+  ];
   return [
-    { method: 'GET', path: '/openapi.json', handle: async () => text(documentJson, 'application/json; charset=utf-8') },
-    { method: 'GET', path: '/docs', handle: async () => html(SWAGGER_PAGE) },
+    ...pages,
     { method: 'GET', path: '/docs/init.js', handle: async () => text(SWAGGER_INIT, 'text/javascript; charset=utf-8') },
     { method: 'GET', path: '/docs/:asset', handle: (request) => asset(request.params.asset) },
-    { method: 'GET', path: '/redoc', handle: async () => html(REDOC_PAGE) },
     { method: 'GET', path: '/redoc/:asset', handle: (request) => asset(request.params.asset) },
   ];
 }

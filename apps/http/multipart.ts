@@ -5,20 +5,19 @@ import busboy from 'busboy';
 import { DomainError, invalid, isDomainError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/rules.ts';
 import { HttpError } from './errors.ts';
+import { partHeaderFilter } from './part-headers.ts';
 import type { MultipartUpload } from './types.ts';
 
 type ClientError = DomainError | HttpError;
 const isClientError = (error: unknown): error is ClientError => isDomainError(error) || error instanceof HttpError;
 
 /**
- * The forms the service reads, by the text fields each keeps beside its one `file`: the image
- * upload, and the form a browser POSTs to a presigned POST URL the service serves itself.
+ * The forms the service reads: the image upload, whose fields its route declares (an unknown
+ * one is refused there), and the form a browser POSTs to a presigned POST URL the service serves
+ * itself, which keeps only the fields of a policy, as S3 ignores the rest.
  */
-export const FORM_FIELDS = {
-  upload: ['user_id', 'title', 'description', 'tags'],
-  'presigned-post': ['key', 'policy', 'signature', 'Content-Type'],
-} as const;
-export type FormKind = keyof typeof FORM_FIELDS;
+export type FormKind = 'upload' | 'presigned-post';
+const POLICY_FIELDS: readonly string[] = ['key', 'policy', 'signature', 'Content-Type'];
 
 /**
  * Every limit is set so that no part of a hostile request is unbounded. Fields get room for
@@ -87,8 +86,7 @@ export async function readMultipart<T>(source: BodySource, kind: FormKind, readF
   } catch {
     throw invalid('The multipart body is malformed.');
   }
-  const known: readonly string[] = FORM_FIELDS[kind];
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   let file: Promise<T> | undefined;
   let failure: ClientError | undefined;
   const fail = (error: ClientError): void => {
@@ -97,7 +95,7 @@ export async function readMultipart<T>(source: BodySource, kind: FormKind, readF
 
   return new Promise((resolve, reject) => {
     const finish = (): void => {
-      source.stream.unpipe(parser);
+      source.stream.unpipe();
       if (failure !== undefined) {
         // The file reader may still be waiting on bytes that will never come.
         file?.catch(() => {});
@@ -118,7 +116,7 @@ export async function readMultipart<T>(source: BodySource, kind: FormKind, readF
       if (info.nameTruncated || rawName.length > MULTIPART_LIMITS.fieldNameSize) return fail(invalid('A form field name is too long.'));
       const name = decodeFormName(rawName);
       if (info.valueTruncated) return fail(invalid(`The form field '${name.slice(0, 100)}' is too long.`, { field: name.slice(0, 100) }));
-      if (!known.includes(name)) return;
+      if (kind === 'presigned-post' && !POLICY_FIELDS.includes(name)) return;
       if (name in fields) return fail(invalid(`The form field '${name}' was given more than once.`, { field: name }));
       fields[name] = value;
     });
@@ -166,7 +164,9 @@ export async function readMultipart<T>(source: BodySource, kind: FormKind, readF
       fail(isClientError(error) ? error : invalid('The upload was cut off before it ended.'));
       finish();
     });
-    source.stream.pipe(parser);
+    const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+    const filtered = boundary === null ? source.stream : source.stream.pipe(partHeaderFilter(boundary[1] ?? boundary[2]!));
+    filtered.pipe(parser);
   });
 }
 

@@ -5,10 +5,12 @@ import type { DeleteImage } from '../../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages, ListInput } from '../../core/use-cases/read-images.ts';
 import type { UploadImage } from '../../core/use-cases/upload-image.ts';
 import type { CompleteDirectUpload, StartDirectUpload } from '../../core/use-cases/direct-upload.ts';
+import * as shapes from './api-shapes.ts';
 import { callerId, uploadOwner } from './identity.ts';
 import type { IdentityMode } from './identity.ts';
-import { queryBoolean, queryInteger, queryValue, splitList } from './params.ts';
-import type { HttpRequest, HttpResponse, Route } from './types.ts';
+import { route } from './route-spec.ts';
+import type { Answer, ErrorAnswer, HeaderSpec } from './route-spec.ts';
+import type { HttpResponse, Route } from './types.ts';
 import { imageView } from './views.ts';
 
 export interface ApiDeps {
@@ -23,37 +25,33 @@ export interface ApiDeps {
   identity: IdentityMode;
 }
 
+interface ListQuery {
+  limit?: number;
+  page_token?: string;
+  start_date?: string;
+  end_date?: string;
+  include_url?: boolean;
+}
+
 const json = (status: number, body: unknown, headers?: Record<string, string>): HttpResponse => ({ status, body, headers });
 
-/** A JSON field that must be a string when present. */
-function stringField(body: Record<string, unknown> | undefined, name: string): string | undefined {
-  const value = body?.[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalid(`${name} must be a string.`, { field: name });
-  return value;
-}
+const CALLER_HEADER: HeaderSpec = { name: 'X-User-Id', description: 'The caller, in `header` identity mode (in `jwt` mode the bearer token names it).', example: 'user123' };
 
-/** Tags as the form sends them (comma-separated) or as a JSON array of strings. */
-function tagsField(body: Record<string, unknown> | undefined): string[] | undefined {
-  const value = body?.tags;
-  if (Array.isArray(value)) {
-    if (!value.every((tag) => typeof tag === 'string')) throw invalid('tags must be strings.', { field: 'tags' });
-    return value as string[];
-  }
-  return splitList(stringField(body, 'tags'));
-}
+// What reads answer besides success: a bad parameter, a bad token sent anyway, a store down.
+const READ_ERRORS: Partial<Record<ErrorAnswer, string | true>> = { BadRequest: true, Unauthorized: 'A bearer token was sent and is not valid (`unauthorized`, jwt identity mode).', ServiceUnavailable: true };
+const LIST_ANSWERS: Record<number, Answer> = { 200: { description: 'A page of images.', schema: shapes.imageList } };
+const uploaded = { description: 'Stored.', schema: shapes.uploadResult, headers: { Location: { description: 'The new image: `/images/{image_id}`.', required: true } } };
 
-/** The routes of the API contract (shared/design/api.md), independent of Express or Lambda. */
+/** The routes of the API contract (shared/design/api.md), independent of Express or Lambda, each declared once. */
 export function apiRoutes(deps: ApiDeps): Route[] {
-  const list = async (request: HttpRequest, fixed: Partial<ListInput>): Promise<HttpResponse> => {
+  const list = async (query: ListQuery, fixed: Pick<ListInput, 'userId' | 'tags'>): Promise<HttpResponse> => {
     const result = await deps.listImages.execute({
-      limit: queryInteger(request, 'limit'),
-      pageToken: queryValue(request, 'page_token'),
-      userId: queryValue(request, 'user_id'),
-      tags: splitList(queryValue(request, 'tags')),
-      startDate: queryValue(request, 'start_date'),
-      endDate: queryValue(request, 'end_date'),
+      limit: query.limit,
+      pageToken: query.page_token,
+      startDate: query.start_date,
+      endDate: query.end_date,
       ...fixed,
+      withUrls: query.include_url ?? true,
     });
     return json(200, {
       images: result.images.map(({ image, downloadUrl }) => imageView(image, downloadUrl)),
@@ -64,53 +62,86 @@ export function apiRoutes(deps: ApiDeps): Route[] {
   };
 
   return [
-    {
+    route({
       method: 'GET',
       path: '/health',
+      operationId: 'getHealth',
+      summary: 'Liveness',
+      tags: ['health'],
+      answers: { 200: { description: 'The process is up.', schema: shapes.health } },
       handle: async () => json(200, { status: 'healthy', service: 'image-service', version: deps.version }),
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/health/ready',
+      operationId: 'getReadiness',
+      summary: 'Readiness: whether the blob store and the metadata store answer',
+      tags: ['health'],
+      answers: {
+        200: { description: 'Both stores answer.', schema: shapes.readiness },
+        // The readiness report, not an Error, so a monitor sees which store is down.
+        503: { description: 'A store does not answer.', schema: shapes.readiness },
+      },
       handle: async () => {
         const { ready, checks } = await deps.readiness.execute();
         return json(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/images',
-      body: 'upload',
-      handle: async (request) => {
+      operationId: 'uploadImage',
+      summary: 'Upload an image',
+      tags: ['images'],
+      body: { kind: 'upload', schema: shapes.uploadForm, required: true },
+      answers: { 201: uploaded },
+      errors: {
+        BadRequest: `Invalid input (\`validation_error\`): not multipart/form-data, no \`file\`, an unknown or bad field, a file under ${LIMITS.minFileBytes} bytes, dimensions out of range, or an unreadable image.`,
+        Forbidden: "jwt identity mode: `user_id` is not the token's `sub` (`forbidden`).",
+        PayloadTooLarge: 'The file is larger than 10 MiB, or (on the serverless deployment) the body is over 4 MiB: send larger images with `POST /uploads` (`payload_too_large`, `details.direct_upload`).',
+        UnsupportedMediaType: true,
+        ServiceUnavailable: 'A store is down, or the service holds as many uploads as it can (`service_unavailable`, with `Retry-After`).',
+      },
+      write: true,
+      handle: async (request, { body }) => {
         const file = request.upload?.file;
-        const fields = request.upload?.fields ?? {};
         if (file === undefined) throw invalid("An image file is required in the multipart field 'file'.", { field: 'file' });
         const { image, downloadUrl } = await deps.upload.execute({
-          userId: uploadOwner(request, fields.user_id, deps.identity),
-          title: fields.title,
-          description: fields.description,
-          tags: splitList(fields.tags),
+          userId: uploadOwner(request, body.user_id ?? undefined, deps.identity),
+          title: body.title ?? undefined,
+          description: body.description ?? undefined,
+          tags: splitTags(body.tags ?? undefined),
           fileName: file.originalName,
           bytes: file.bytes,
         });
-        return json(
-          201,
-          { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) },
-          { location: `/images/${image.id}` },
-        );
+        return json(201, { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) }, { location: `/images/${image.id}` });
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/uploads',
-      body: 'json',
-      handle: async (request) => {
+      operationId: 'startDirectUpload',
+      summary: 'Start a direct upload (for files the serverless path cannot carry)',
+      description:
+        'Validates the metadata, reserves an image id and answers with a presigned POST to send the file straight to storage, ' +
+        'size-limited and image-typed by its policy. Nothing is visible until `complete_url` is called.',
+      tags: ['images'],
+      body: { kind: 'json', schema: shapes.startUploadBody, required: true },
+      answers: { 201: { description: 'Reserved.', schema: shapes.uploadStarted, headers: { Location: { description: '`/uploads/{upload_id}`', required: true } } } },
+      errors: {
+        BadRequest: 'Not a JSON object, an unknown field, or a field that breaks its rule (`validation_error`).',
+        Forbidden: "jwt identity mode: `user_id` is not the token's `sub` (`forbidden`).",
+        PayloadTooLarge: 'The JSON body is over 16 KiB (`payload_too_large`).',
+        ServiceUnavailable: true,
+      },
+      write: true,
+      handle: async (request, { body }) => {
         const { upload, post } = await deps.startUpload.execute({
-          userId: uploadOwner(request, stringField(request.body, 'user_id'), deps.identity),
-          title: stringField(request.body, 'title'),
-          description: stringField(request.body, 'description'),
-          tags: tagsField(request.body),
-          fileName: stringField(request.body, 'file_name'),
+          userId: uploadOwner(request, body.user_id ?? undefined, deps.identity),
+          title: body.title ?? undefined,
+          description: body.description ?? undefined,
+          tags: Array.isArray(body.tags) ? body.tags : splitTags(body.tags ?? undefined),
+          fileName: body.file_name ?? undefined,
         });
         return json(
           201,
@@ -125,57 +156,130 @@ export function apiRoutes(deps: ApiDeps): Route[] {
           { location: `/uploads/${upload.id}` },
         );
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/uploads/:upload_id/complete',
+      operationId: 'completeDirectUpload',
+      summary: 'Check what was sent and commit the image',
+      description:
+        "Reads the object's size and first bytes, applies exactly the rules of `POST /images`, and commits the image (201), or " +
+        'deletes the object and answers as `POST /images` would. Completing again, or racing another completion, answers 200 with the image.',
+      tags: ['images'],
+      params: { upload_id: shapes.params.uploadId },
+      headers: [{ ...CALLER_HEADER, description: 'The uploader, in `header` identity mode.' }],
+      answers: { 200: { ...uploaded, description: 'Already completed.' }, 201: { ...uploaded, description: 'Committed.' } },
+      errors: {
+        BadRequest: 'Nothing sent yet, or the file breaks a rule (`validation_error`).',
+        Forbidden: 'Not the uploader (`forbidden`).',
+        NotFound: 'No such upload (`not_found`).',
+        Gone: 'The upload expired before it was completed (`gone`).',
+        PayloadTooLarge: true,
+        UnsupportedMediaType: true,
+        ServiceUnavailable: true,
+      },
+      write: true,
       handle: async (request) => {
         const { image, downloadUrl, created } = await deps.completeUpload.execute(request.params.upload_id ?? '', callerId(request, deps.identity));
-        return json(
-          created ? 201 : 200,
-          { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) },
-          { location: `/images/${image.id}` },
-        );
+        return json(created ? 201 : 200, { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) }, { location: `/images/${image.id}` });
       },
-    },
-    { method: 'GET', path: '/images', handle: (request) => list(request, {}) },
-    { method: 'GET', path: '/users/:user_id/images', handle: (request) => list(request, { userId: request.params.user_id }) },
-    { method: 'GET', path: '/tags/:tag/images', handle: (request) => list(request, { tags: [request.params.tag ?? ''] }) },
-    {
+    }),
+    route({
+      method: 'GET',
+      path: '/images',
+      operationId: 'listImages',
+      summary: 'List images, newest first',
+      tags: ['images'],
+      query: { ...shapes.listQuery, user_id: shapes.userIdQuery, tags: shapes.tagsQuery },
+      answers: LIST_ANSWERS,
+      errors: READ_ERRORS,
+      handle: async (_request, { query }) => list(query, { userId: query.user_id, tags: query.tags }),
+    }),
+    route({
+      method: 'GET',
+      path: '/users/:user_id/images',
+      operationId: 'listUserImages',
+      summary: "List one user's images, newest first",
+      tags: ['images'],
+      params: { user_id: shapes.params.userId },
+      query: { ...shapes.listQuery, tags: shapes.tagsQuery },
+      answers: LIST_ANSWERS,
+      errors: READ_ERRORS,
+      handle: async (request, { query }) => list(query, { userId: request.params.user_id, tags: query.tags }),
+    }),
+    route({
+      method: 'GET',
+      path: '/tags/:tag/images',
+      operationId: 'listTagImages',
+      summary: 'List images with a tag, newest first',
+      tags: ['images'],
+      params: { tag: shapes.params.tag },
+      query: { ...shapes.listQuery, user_id: shapes.userIdQuery },
+      answers: LIST_ANSWERS,
+      errors: READ_ERRORS,
+      handle: async (request, { query }) => list(query, { userId: query.user_id, tags: [request.params.tag ?? ''] }),
+    }),
+    route({
       method: 'GET',
       path: '/images/:image_id',
-      handle: async (request) => {
+      operationId: 'getImage',
+      summary: "An image's metadata",
+      tags: ['images'],
+      params: { image_id: shapes.params.imageId },
+      query: { include_url: shapes.includeUrlQuery },
+      answers: { 200: { description: 'The image.', schema: shapes.image } },
+      errors: { ...READ_ERRORS, NotFound: 'No such image, or it was deleted (`not_found`).' },
+      handle: async (request, { query }) => {
         const id = request.params.image_id ?? '';
-        if (!queryBoolean(request, 'include_url', true)) return json(200, imageView(await deps.getImage.execute(id), null));
+        if (!(query.include_url ?? true)) return json(200, imageView(await deps.getImage.execute(id), null));
         const { image, downloadUrl } = await deps.getImage.withDownloadUrl(id);
         return json(200, imageView(image, downloadUrl));
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/images/:image_id/download',
-      handle: async (request) => {
-        const { image, downloadUrl, expiresIn } = await deps.getImage.withDownloadUrl(
-          request.params.image_id ?? '',
-          queryInteger(request, 'expires_in'),
-        );
-        return json(200, {
-          image_id: image.id,
-          download_url: downloadUrl,
-          expires_in: expiresIn,
-          content_type: image.contentType,
-          file_size: image.fileSize,
-        });
+      operationId: 'getDownloadUrl',
+      summary: 'A presigned download URL for the original file',
+      tags: ['images'],
+      params: { image_id: shapes.params.imageId },
+      query: { expires_in: shapes.expiresInQuery },
+      answers: { 200: { description: 'The URL and what it serves.', schema: shapes.downloadUrl } },
+      errors: { ...READ_ERRORS, NotFound: 'No such image, or it was deleted (`not_found`).' },
+      handle: async (request, { query }) => {
+        const { image, downloadUrl, expiresIn } = await deps.getImage.withDownloadUrl(request.params.image_id ?? '', query.expires_in);
+        return json(200, { image_id: image.id, download_url: downloadUrl, expires_in: expiresIn, content_type: image.contentType, file_size: image.fileSize });
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       path: '/images/:image_id',
+      operationId: 'deleteImage',
+      summary: 'Delete an image (soft delete, owner only)',
+      description: 'The image leaves every listing and read, and the service stops serving its files at once.',
+      tags: ['images'],
+      params: { image_id: shapes.params.imageId },
+      headers: [CALLER_HEADER],
+      answers: { 200: { description: 'Deleted.', schema: shapes.deleteResult } },
+      errors: {
+        BadRequest: 'X-User-Id is not a valid user id (`validation_error`).',
+        Forbidden: 'The caller is not the owner (`forbidden`).',
+        NotFound: 'No such image (`not_found`).',
+        Gone: 'The image was already deleted (`gone`).',
+        ServiceUnavailable: true,
+      },
+      write: true,
       handle: async (request) => {
         const id = request.params.image_id ?? '';
         await deps.deleteImage.execute(id, callerId(request, deps.identity));
         return json(200, { message: 'Image deleted successfully', image_id: id });
       },
-    },
+    }),
   ];
+}
+
+/** Tags as a form sends them: comma-separated; an empty value is no tags. */
+function splitTags(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  return raw.trim() === '' ? [] : raw.split(',');
 }

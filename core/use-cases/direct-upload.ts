@@ -100,7 +100,18 @@ export class CompleteDirectUpload {
       await this.discard(upload);
       throw new DomainError('gone', 'gone', 'This upload has expired; start a new one.');
     }
+    try {
+      return await this.commit(upload);
+    } catch (error) {
+      // A concurrent completion of the same upload may have won meanwhile and moved the file on
+      // (so this one found it missing): the caller asked for that image, and it exists.
+      const image = await this.catalog.get(upload.id).catch(() => undefined);
+      if (image !== undefined && !isDeleted(image) && image.ownerId === caller) return { ...(await this.withUrl(image)), created: false };
+      throw error;
+    }
+  }
 
+  private async commit(upload: PendingUpload): Promise<CompletedUpload> {
     const stored = await this.blobs.stat(upload.key);
     if (stored === undefined) throw invalid('No file has been sent for this upload yet.', { field: 'file' });
     let inspected;
@@ -108,7 +119,7 @@ export class CompleteDirectUpload {
       inspected = await inspectImage(this.probe, await this.readHeader(upload.key, stored.size), stored.size);
     } catch (error) {
       // A file that breaks a rule is refused for good; only an outage leaves it for a retry.
-      if (isDomainError(error) && error.kind !== 'unavailable') await this.discard(upload);
+      if (isDomainError(error) && error.kind !== 'unavailable' && error.kind !== 'not_found') await this.discard(upload);
       throw error;
     }
 
@@ -118,7 +129,7 @@ export class CompleteDirectUpload {
       await this.catalog.create(image);
     } catch (error) {
       // A concurrent completion won the race: its image is this one.
-      if (isDomainError(error, 'conflict')) return this.alreadyCompleted(id, caller);
+      if (isDomainError(error, 'conflict')) return this.alreadyCompleted(upload.id, upload.ownerId);
       await this.blobs.delete(image.storageKey).catch(() => {});
       throw error;
     }

@@ -4,7 +4,7 @@ import type { Image } from '../image.ts';
 import type { BlobStore } from '../ports/blob-store.port.ts';
 import type { CatalogQuery, ImageCatalog } from '../ports/image-catalog.port.ts';
 import type { PageTokens } from '../ports/page-tokens.port.ts';
-import { LIMITS, checkIntegerInRange, isImageId, normaliseTags, parseInstant, parseUserId } from '../rules.ts';
+import { LIMITS, checkIntegerInRange, isImageId, normaliseTags, parseInstant, parseRangeEnd, parseUserId } from '../rules.ts';
 
 export interface ImageWithUrl {
   image: Image;
@@ -34,6 +34,8 @@ export class GetImage {
 }
 
 export interface ListInput {
+  /** Whether each image gets a download URL (the default); signing is most of a listing's work. */
+  withUrls?: boolean;
   userId?: string;
   tags?: readonly string[];
   startDate?: string;
@@ -43,7 +45,7 @@ export interface ListInput {
 }
 
 export interface ListResult {
-  images: ImageWithUrl[];
+  images: { image: Image; downloadUrl: string | null }[];
   nextPageToken: string | null;
 }
 
@@ -63,7 +65,7 @@ export class ListImages {
     const page = await this.catalog.list(query);
     const expiresIn = LIMITS.expiresIn.default;
     const images = await Promise.all(
-      page.items.map(async (image) => ({ image, downloadUrl: await this.blobs.presignGet(image.storageKey, expiresIn), expiresIn })),
+      page.items.map(async (image) => ({ image, downloadUrl: input.withUrls === false ? null : await this.blobs.presignGet(image.storageKey, expiresIn) })),
     );
     const last = page.items.at(-1);
     const nextPageToken = page.more && last !== undefined ? this.tokens.issue(sortKey(last), fingerprint) : null;
@@ -75,7 +77,10 @@ export class ListImages {
     if (input.userId !== undefined) query.userId = parseUserId(input.userId);
     if (input.tags !== undefined && input.tags.length > 0) query.tags = normaliseTags(input.tags);
     if (input.startDate !== undefined) query.from = parseInstant(input.startDate, 'start_date');
-    if (input.endDate !== undefined) query.to = parseInstant(input.endDate, 'end_date');
+    if (input.endDate !== undefined) {
+      const to = parseRangeEnd(input.endDate, 'end_date');
+      if (to !== undefined) query.to = to;
+    }
     if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
       throw invalid('start_date must be before end_date.', { field: 'start_date' });
     }

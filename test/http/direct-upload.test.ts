@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from '../../apps/container.ts';
 import { TOKENS } from '../../apps/tokens.ts';
 import { expressEntry, expressLocalEntry, startApp } from '../support/app.ts';
@@ -27,7 +28,7 @@ for (const entry of [expressEntry, expressLocalEntry, lambdaV2Entry] as EntryPoi
       const done = await complete(started.uploadId);
       expect(done.status, JSON.stringify(done.body)).to.equal(201);
       expect(done.headers.location).to.equal(`/images/${started.uploadId}`);
-      expect(done.body.image).to.deep.include({ image_id: started.uploadId, user_id: 'alice', title: 'Big one', tags: ['sea', 'sun'], file_name: 'big.jpg', format: 'webp', content_type: 'image/webp', width: 640, height: 480, file_size: 6000 });
+      expect(done.body.image).to.deep.include({ image_id: started.uploadId, user_id: 'alice', title: 'Big one', tags: ['sea', 'sun'], file_name: 'big.webp', format: 'webp', content_type: 'image/webp', width: 640, height: 480, file_size: 6000 });
       const download = await request(done.body.image.download_url).get('');
       expect(download.headers['content-type']).to.equal('image/webp');
       expect(Buffer.compare(download.body as Buffer, photo)).to.equal(0);
@@ -37,6 +38,26 @@ for (const entry of [expressEntry, expressLocalEntry, lambdaV2Entry] as EntryPoi
       expect(again.status).to.equal(200);
       expect(again.body.image_id).to.equal(started.uploadId);
       expect(await app.objectCount(), 'only the image object remains').to.equal(1);
+    });
+
+    it('answers every one of 80 racing completes of 8 uploads with 200 or 201 and the same image, making one each', async () => {
+      const started = await Promise.all(Array.from({ length: 8 }, (_, i) => startDirectUpload(app.url, { user_id: 'alice', title: `race ${i}` })));
+      for (const upload of started) expect((await sendToStorage(upload, photo, 'image/webp')).status).to.equal(204);
+      // Spread over a few milliseconds, so that some arrive while the first to win is still moving the file.
+      const answers = await Promise.all(
+        started.flatMap((upload) =>
+          Array.from({ length: 10 }, (_, i) =>
+            sleep(i * 2).then(() => complete(upload.uploadId).then((r) => ({ upload: upload.uploadId, status: r.status, id: r.body.image_id as string }))),
+          ),
+        ),
+      );
+      for (const answer of answers) {
+        expect(answer.status, JSON.stringify(answer)).to.be.oneOf([200, 201]);
+        expect(answer.id).to.equal(answer.upload);
+      }
+      for (const upload of started) expect(answers.filter((a) => a.upload === upload.uploadId && a.status === 201), upload.uploadId).to.have.length(1);
+      expect((await request(app.url).get('/images?limit=100')).body.images).to.have.length(8);
+      expect(await app.objectCount(), 'the eight images, and no pending file').to.equal(8);
     });
 
     it('rejects a non-image at completion with the direct upload answer, and removes it', async () => {

@@ -1,49 +1,48 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
+import { docRoutes } from '../../apps/http/docs.ts';
 import { openApiDocument } from '../../apps/http/openapi.ts';
-import type { OpenApiDocument, Operation, Parameter, Reference, ResponseObject } from '../../apps/http/openapi.ts';
+import type { OpenApiDocument, Schema } from '../../apps/http/openapi.ts';
 import { apiRoutes } from '../../apps/http/routes.ts';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
-const DOCUMENTATION_ROUTES = ['GET /openapi.json', 'GET /docs', 'GET /redoc'];
 const ERROR_SCHEMA = { $ref: '#/components/schemas/Error' };
 
 interface DocumentedOperation {
   key: string;
   path: string;
-  operation: Operation;
-  parameters: Parameter[];
+  operation: Schema & { responses: Record<string, Schema>; parameters?: Schema[] };
 }
 
 /** Follows a local `#/...` reference, failing the test when it points nowhere. */
-function resolve<T>(doc: OpenApiDocument, item: T | Reference): T {
-  if (typeof item !== 'object' || item === null || !('$ref' in item)) return item;
+function resolve(doc: OpenApiDocument, item: Schema): Schema {
+  if (typeof item.$ref !== 'string') return item;
   const target = item.$ref
     .replace(/^#\//, '')
     .split('/')
     .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
   expect(target, `${item.$ref} does not resolve`).to.be.an('object');
-  return target as T;
+  return target as Schema;
 }
 
-/** Every operation, with the path-level and operation-level parameters resolved and merged. */
 function operationsOf(doc: OpenApiDocument): DocumentedOperation[] {
   return Object.entries(doc.paths).flatMap(([path, pathItem]) =>
     HTTP_METHODS.flatMap((method) => {
-      const operation = (pathItem as Record<string, unknown>)[method] as Operation | undefined;
-      if (operation === undefined) return [];
-      const parameters = [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])].map((parameter) => resolve<Parameter>(doc, parameter));
-      return [{ key: `${method.toUpperCase()} ${path}`, path, operation, parameters }];
+      const operation = pathItem[method] as DocumentedOperation['operation'] | undefined;
+      return operation === undefined ? [] : [{ key: `${method.toUpperCase()} ${path}`, path, operation }];
     }),
   );
 }
 
-describe('OpenAPI document', () => {
-  const doc = openApiDocument('1.2.3-test');
+describe('OpenAPI document (generated from the route declarations)', () => {
+  // Handlers are never called here, so the routes need no real dependencies.
+  const api = apiRoutes({} as never);
+  const routes = [...api, ...docRoutes('1.2.3-test', api)];
+  const doc = openApiDocument('1.2.3-test', routes);
   const operations = operationsOf(doc);
 
   it('is a valid OpenAPI 3.1 document', async () => {
-    const result = await new Validator().validate(doc);
+    const result = await new Validator().validate(doc as never);
     expect(result.valid, JSON.stringify(result.errors, null, 2)).to.equal(true);
     expect(doc.openapi).to.equal('3.1.0');
   });
@@ -53,13 +52,12 @@ describe('OpenAPI document', () => {
     expect(doc).not.to.have.property('servers');
   });
 
-  it('documents exactly the API routes and the documentation routes', () => {
-    // Handlers are never called here, so the route table needs no real dependencies.
-    const routes = apiRoutes({} as never).map(({ method, path }) => `${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
-    expect(operations.map(({ key }) => key).sort()).to.deep.equal([...routes, ...DOCUMENTATION_ROUTES].sort());
+  it('documents every route the API serves, and the documentation pages, but not their assets', () => {
+    const served = api.map(({ method, path }) => `${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
+    expect(operations.map(({ key }) => key).sort()).to.deep.equal([...served, 'GET /openapi.json', 'GET /docs', 'GET /redoc'].sort());
   });
 
-  it('gives every operation an id, a summary and tags', () => {
+  it('gives every operation a unique id, a summary and tags', () => {
     const ids = operations.map(({ operation }) => operation.operationId);
     expect(new Set(ids).size, 'operationIds are unique').to.equal(ids.length);
     for (const { key, operation } of operations) {
@@ -68,16 +66,15 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('documents a 2xx and a 500 response and declares every path parameter of every operation', () => {
-    for (const { key, path, operation, parameters } of operations) {
+  it('documents a 2xx and a 500 answer and every path parameter, as required', () => {
+    for (const { key, path, operation } of operations) {
       const statuses = Object.keys(operation.responses);
       expect(statuses.some((status) => /^2\d\d$/.test(status)), `${key} has a 2xx response`).to.equal(true);
       expect(statuses, key).to.include('500');
-
       const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]).sort();
-      const declared = parameters.filter((parameter) => parameter.in === 'path');
+      const declared = (operation.parameters ?? []).filter((parameter) => parameter.in === 'path');
       expect(declared.map(({ name }) => name).sort(), `${key} path parameters`).to.deep.equal(templated);
-      for (const parameter of declared) expect(parameter.required, `${key} ${parameter.name} is required`).to.equal(true);
+      for (const parameter of declared) expect(parameter.required, `${key} ${String(parameter.name)}`).to.equal(true);
     }
   });
 
@@ -86,22 +83,41 @@ describe('OpenAPI document', () => {
       for (const [status, response] of Object.entries(operation.responses)) {
         // Readiness answers 503 with its report, so a monitor sees which store is down.
         if (Number(status) < 400 || (key === 'GET /health/ready' && status === '503')) continue;
-        const { content } = resolve<ResponseObject>(doc, response);
-        expect(content, `${key} ${status}`).to.deep.equal({ 'application/json': { ...content?.['application/json'], schema: ERROR_SCHEMA } });
+        const { content } = resolve(doc, response) as { content?: Record<string, { schema: unknown }> };
+        expect(content?.['application/json']?.schema, `${key} ${status}`).to.deep.equal(ERROR_SCHEMA);
       }
-    }
-    for (const [name, response] of Object.entries(doc.components.responses)) {
-      expect(response.content?.['application/json']?.schema, name).to.deep.equal(ERROR_SCHEMA);
     }
   });
 
   it('documents bearer tokens, 401 and 429 on every write', () => {
     expect(doc.components.securitySchemes.bearerAuth).to.deep.equal({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    const writes = operations.filter(({ key }) => /^(POST|DELETE) /.test(key));
-    expect(writes.map(({ key }) => key).sort()).to.deep.equal(['DELETE /images/{image_id}', 'POST /images', 'POST /uploads', 'POST /uploads/{upload_id}/complete']);
+    const writes = operations.filter(({ key }) => /^(POST|PATCH|DELETE) /.test(key));
+    expect(writes.map(({ key }) => key)).to.include.members(['DELETE /images/{image_id}', 'POST /images', 'POST /uploads', 'POST /uploads/{upload_id}/complete']);
     for (const { key, operation } of writes) {
       expect(operation.security, key).to.deep.include({ bearerAuth: [] });
-      expect(Object.keys(operation.responses), key).to.include.members(['401', '403', '429']);
+      expect(Object.keys(operation.responses), key).to.include.members(['401', '429']);
+    }
+  });
+
+  it("documents query integers and booleans as what a client sends them for, with core's limits", () => {
+    const list = operations.find(({ key }) => key === 'GET /images')!.operation;
+    const limit = list.parameters!.find((parameter) => parameter.name === 'limit')!;
+    expect(limit.schema).to.deep.include({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
+    const includeUrl = list.parameters!.find((parameter) => parameter.name === 'include_url')!;
+    expect(includeUrl.schema).to.deep.include({ type: 'boolean', default: true });
+  });
+
+  it("pre-fills Swagger UI's 'Try it out' with realistic values, not random ones", () => {
+    const upload = operations.find(({ key }) => key === 'POST /images')!.operation as unknown as { requestBody: { content: Record<string, { schema: { properties: Record<string, Schema> } }> } };
+    const form = upload.requestBody.content['multipart/form-data']!.schema.properties;
+    expect(form.user_id!.examples).to.deep.equal(['user123']);
+    expect(form.title!.examples).to.deep.equal(['Beautiful Sunset']);
+    expect(form.description!.examples).to.deep.equal(['A stunning sunset over the mountains']);
+    expect(form.tags!.examples).to.deep.equal(['nature,sunset,mountains']);
+    for (const { key, operation } of operations) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === 'path') expect(parameter.example, `${key} ${String(parameter.name)}`).to.be.a('string');
+      }
     }
   });
 });

@@ -35,7 +35,8 @@ export function uploadCases(entry: EntryPoint): void {
           title: 'Sunset',
           description: 'Over the hills',
           tags: ['nature', 'sunset', 'mountains'],
-          file_name: 'holiday.bin',
+          // The name carries the detected format's extension, whatever it was called.
+          file_name: `holiday.${format === 'jpeg' ? 'jpg' : format}`,
           file_size: 5000,
           content_type: MIME[format],
           width: 320,

@@ -73,7 +73,11 @@ export async function startDynamoDbLocal(): Promise<Availability> {
   process.once('exit', stop);
   const close = async (): Promise<void> => {
     process.removeListener('exit', stop);
-    if (running(child)) await new Promise((resolve) => child.once('exit', resolve).kill());
+    // Referenced again, so an otherwise idle process waits for the exit instead of ending first.
+    if (running(child)) {
+      child.ref();
+      await new Promise((resolve) => child.once('exit', resolve).kill());
+    }
     await rm(logs, { recursive: true, force: true });
   };
 

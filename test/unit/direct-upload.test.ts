@@ -33,3 +33,46 @@ describe('completing a direct upload', () => {
     expect(await completeWith(file)).to.deep.equal([HEADER_BYTES, file.length]);
   });
 });
+
+describe('completing one direct upload from racing requests', () => {
+  async function setup() {
+    const clock = new ManualClock();
+    const blobs = new MemoryBlobStore(clock, 'http://localhost:8000');
+    const pending = new MemoryPendingUploads();
+    const catalog = new MemoryImageCatalog();
+    const { upload } = await new StartDirectUpload(blobs, pending, clock, new SequentialIds()).execute({ userId: 'alice' });
+    await blobs.put(upload.key, makeImage({ width: 300, height: 200, format: 'png', size: 5000 }), { contentType: 'image/png', fileName: 'x' });
+    const complete = new CompleteDirectUpload(blobs, catalog, pending, new HeaderImageProbe(), clock);
+    return { blobs, pending, complete, id: upload.id };
+  }
+
+  it('answers with the image when the winner has moved the file but not yet removed the upload record', async () => {
+    const { pending, complete, id } = await setup();
+    // The winner is between its two removals: the object is gone, the record is still there.
+    pending.delete = async () => {};
+    const first = await complete.execute(id, 'alice');
+    const second = await complete.execute(id, 'alice');
+    expect([first.created, second.created]).to.deep.equal([true, false]);
+    expect(second.image).to.deep.equal(first.image);
+  });
+
+  it('answers with the image when the winner moves the file away between this one\'s reading and copying it', async () => {
+    const { blobs, complete, id } = await setup();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const copy = blobs.copy.bind(blobs);
+    let copies = 0;
+    blobs.copy = async (from, to, blob) => {
+      copies += 1;
+      if (copies === 1) await gate;
+      return copy(from, to, blob);
+    };
+    const loser = complete.execute(id, 'alice');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const winner = await complete.execute(id, 'alice');
+    release();
+    const late = await loser;
+    expect([winner.created, late.created]).to.deep.equal([true, false]);
+    expect(late.image.id).to.equal(winner.image.id);
+  });
+});

@@ -10,6 +10,7 @@ import {
   normaliseTags,
   parseDescription,
   parseInstant,
+  parseRangeEnd,
   parseTitle,
   parseUserId,
 } from '../../core/rules.ts';
@@ -77,9 +78,19 @@ describe('image rules', () => {
       expect(parseTitle(chars(200, '😀'))).to.equal(chars(200, '😀'));
       expect(raised(() => parseTitle(chars(201))).details).to.deep.include({ field: 'title' });
     });
-    it('refuses a blank title', () => {
-      expect(raised(() => parseTitle('   ')).kind).to.equal('validation');
-      expect(raised(() => parseTitle('')).kind).to.equal('validation');
+    it('refuses a blank title, invisible characters included', () => {
+      for (const blank of ['   ', '', '\u200B\u200B\u200B', ' \u2060\uFEFF\u00AD ', '\u3164', '\u2800\u200D']) {
+        expect(raised(() => parseTitle(blank)).details, JSON.stringify(blank)).to.deep.include({ field: 'title' });
+      }
+    });
+    it('refuses control characters and bidirectional controls, and keeps joined emoji', () => {
+      for (const bad of ['a\u0000b', 'line\nbreak', 'tab\there', 'bell\u0007', 'evil\u202Egnp.exe', 'iso\u2066late\u2069', 'mark\u200F']) {
+        expect(raised(() => parseTitle(bad)).details, JSON.stringify(bad)).to.deep.include({ field: 'title' });
+      }
+      expect(parseTitle('family 👨‍👩‍👧')).to.equal('family 👨‍👩‍👧');
+    });
+    it('is stored in NFC, so composed and decomposed input are the same title', () => {
+      expect(parseTitle('Cafe\u0301')).to.equal('Café').and.to.equal(parseTitle('Caf\u00E9'));
     });
   });
 
@@ -88,9 +99,16 @@ describe('image rules', () => {
       expect(parseDescription(chars(1000))).to.have.length(1000);
       expect(raised(() => parseDescription(chars(1001))).details).to.deep.include({ field: 'description' });
     });
-    it('treats absent or empty as no description', () => {
+    it('treats absent, empty or invisible as no description', () => {
       expect(parseDescription(undefined)).to.equal(null);
       expect(parseDescription('  ')).to.equal(null);
+      expect(parseDescription('\u200B\n\u200B')).to.equal(null);
+    });
+    it('keeps line breaks and tabs (CRLF as LF), and refuses other control and bidirectional characters', () => {
+      expect(parseDescription('first\r\nsecond\tcolumn')).to.equal('first\nsecond\tcolumn');
+      for (const bad of ['nul\u0000', 'esc\u001B[31m', 'over\u202Dride']) {
+        expect(raised(() => parseDescription(bad)).details, JSON.stringify(bad)).to.deep.include({ field: 'description' });
+      }
     });
   });
 
@@ -114,9 +132,17 @@ describe('image rules', () => {
       expect(raised(() => normaliseTags([chars(51)])).kind).to.equal('validation');
     });
     it('refuse empty tags and characters outside letters, digits, space, - and _', () => {
-      for (const tag of ['', '   ', 'a,b', 'a.b', '<script>', 'a/b', "a'b", 'tab\there']) {
+      for (const tag of ['', '   ', 'a,b', 'a.b', '<script>', 'a/b', "a'b", 'tab\there', '\u200B', '\u0301', 'a\u202Eb']) {
         expect(raised(() => normaliseTags([tag])).kind, JSON.stringify(tag)).to.equal('validation');
       }
+    });
+    it('are NFC before the letter check: café typed decomposed (as macOS sends it), İstanbul, Hindi and Thai are tags', () => {
+      expect(normaliseTags(['cafe\u0301', 'café'])).to.deep.equal(['café']);
+      expect(normaliseTags(['İstanbul'])).to.deep.equal(['i\u0307stanbul']);
+      expect(normaliseTags(['हिन्दी', 'ภาษาไทย'])).to.deep.equal(['हिन्दी', 'ภาษาไทย']);
+    });
+    it('collapse inner runs of spaces, so "sea  view" and "sea view" are one tag', () => {
+      expect(normaliseTags(['sea  view', 'Sea View'])).to.deep.equal(['sea view']);
     });
   });
 
@@ -151,8 +177,19 @@ describe('image rules', () => {
       expect(displayFileName('../../etc/passwd.png', 'png')).to.equal('passwd.png');
       expect(displayFileName('C:\\Users\\me\\cat.jpg', 'jpeg')).to.equal('cat.jpg');
     });
-    it('drop control characters, CR/LF, quotes and bidirectional overrides', () => {
-      expect(displayFileName('a\r\nb\u0000c"d\u202Egnp.exe', 'png')).to.equal('abcdgnp.exe');
+    it('drop control characters (BEL too), CR/LF, quotes and bidirectional overrides', () => {
+      expect(displayFileName('a\r\nb\u0000c"d\u202Egnp.png', 'png')).to.equal('abcdgnp.png');
+      expect(displayFileName('ring\u0007.jpg', 'jpeg')).to.equal('ring.jpg');
+    });
+    it('carry the extension of the format the bytes are, so a saved file opens as the image it is', () => {
+      expect(displayFileName('x.html', 'png')).to.equal('x.png');
+      expect(displayFileName('run.js', 'gif')).to.equal('run.gif');
+      expect(displayFileName('archive.zip', 'webp')).to.equal('archive.webp');
+      expect(displayFileName('no extension', 'jpeg')).to.equal('no extension.jpg');
+      expect(displayFileName('evil\u202Egnp.exe', 'png')).to.equal('evilgnp.png');
+      expect(displayFileName('My Photo.JPG', 'jpeg')).to.equal('My Photo.JPG');
+      expect(displayFileName('scan.jpeg', 'jpeg')).to.equal('scan.jpeg');
+      expect(displayFileName('moving.apng', 'png')).to.equal('moving.apng');
     });
     it('cap the length at 255 characters and keep the extension', () => {
       const name = displayFileName(`${chars(400)}.jpeg`, 'jpeg');
@@ -177,6 +214,24 @@ describe('image rules', () => {
       for (const raw of ['2024-02-30', '2023-02-29T00:00:00Z', '2024-13-01', '2024-01-01T24:00:00Z', 'yesterday', '1714560000', '']) {
         expect(raised(() => parseInstant(raw, 'end_date')).details, raw).to.deep.include({ field: 'end_date' });
       }
+    });
+    it('take offsets up to ±23:59 and refuse others (400, not a RangeError)', () => {
+      expect(parseInstant('2024-01-01T00:00:00+23:59', 'start_date')).to.equal('2023-12-31T00:01:00.000Z');
+      expect(parseInstant('2024-01-01T00:00:00-0130', 'start_date')).to.equal('2024-01-01T01:30:00.000Z');
+      for (const raw of ['2024-01-01T00:00:00+99:99', '2024-01-01T00:00:00+24:00', '2024-01-01T00:00:00-23:60']) {
+        expect(raised(() => parseInstant(raw, 'start_date')).details, raw).to.deep.include({ field: 'start_date' });
+      }
+    });
+    it('refuse an instant that leaves the years 0000-9999, where the text form would no longer sort', () => {
+      expect(raised(() => parseInstant('9999-12-31T23:59:59-23:59', 'start_date')).details).to.deep.include({ field: 'start_date' });
+      expect(raised(() => parseInstant('0000-01-01T00:00:00+00:01', 'start_date')).details).to.deep.include({ field: 'start_date' });
+      expect(parseInstant('0001-01-01', 'start_date')).to.equal('0001-01-01T00:00:00.000Z');
+    });
+    it('read a bare end date as the whole of that day (9999-12-31 as no end), and refuse a date-time end past 9999', () => {
+      expect(parseRangeEnd('2026-11-29', 'end_date')).to.equal('2026-11-30T00:00:00.000Z');
+      expect(parseRangeEnd('2026-11-29T10:00:00Z', 'end_date')).to.equal('2026-11-29T10:00:00.000Z');
+      expect(parseRangeEnd('9999-12-31', 'end_date')).to.equal(undefined);
+      expect(raised(() => parseRangeEnd('9999-12-31T23:59:59-23:59', 'end_date')).details).to.deep.include({ field: 'end_date' });
     });
   });
 });

@@ -487,7 +487,8 @@ describe('infra/template.yaml', () => {
       expect(routes.filter((route) => route !== fallback && route.operation.security !== undefined), 'only $default carries security').to.deep.equal([]);
       expect(routes.filter((route) => route !== fallback && route.method !== 'GET' && route.method !== 'OPTIONS'), 'public routes are reads or preflights').to.deep.equal([]);
 
-      const appRoutes = [...apiRoutes({} as ApiDeps), ...docRoutes('0.0.0')];
+      const served = apiRoutes({} as ApiDeps);
+      const appRoutes = [...served, ...docRoutes('0.0.0', served)];
       const sample = (path: string) => path.replace(/:\w+/g, 'sample-1').replace(/\*\w+/g, 'a/b');
       const writes = appRoutes.filter((route) => route.method !== 'GET').map((route) => `${route.method} ${route.path}`);
       expect(writes).to.include.members(['POST /images', 'DELETE /images/:image_id']);

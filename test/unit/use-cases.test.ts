@@ -59,7 +59,7 @@ describe('use cases', () => {
         title: 'Sunset',
         description: 'Over the hills',
         tags: ['nature', 'sunset'],
-        fileName: 'My Photo.JPG',
+        fileName: 'My Photo.webp',
         fileSize: 4096,
         contentType: 'image/webp',
         format: 'webp',
@@ -182,8 +182,14 @@ describe('use cases', () => {
 
     it('refuses a start date that is not before the end date', async () => {
       const s = setup();
-      const error = await rejection(s.list.execute({ startDate: '2026-01-02', endDate: '2026-01-02' }));
+      const error = await rejection(s.list.execute({ startDate: '2026-01-02T00:00:00Z', endDate: '2026-01-02T00:00:00Z' }));
       expect(error.details).to.deep.include({ field: 'start_date' });
+      expect((await rejection(s.list.execute({ startDate: '2026-01-03', endDate: '2026-01-02' }))).details).to.deep.include({ field: 'start_date' });
+    });
+
+    it('reads a bare end date as the whole of that day, so one day is start_date=end_date', async () => {
+      const s = setup();
+      expect((await s.list.execute({ startDate: '2026-01-02', endDate: '2026-01-02' })).images).to.deep.equal([]);
     });
   });
 
