@@ -11,7 +11,7 @@ import { CompleteDirectUpload, StartDirectUpload, SweepExpiredUploads } from '..
 import { DeleteImage } from '../core/use-cases/delete-image.ts';
 import { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import { UploadImage } from '../core/use-cases/upload-image.ts';
-import { HeaderImageProbe } from '../adapters/probe/header-image-probe.ts';
+import { StructureProbe } from '../adapters/probe/structure-probe.ts';
 import { HmacPageTokens } from '../adapters/system/hmac-page-tokens.ts';
 import { SystemClock } from '../adapters/system/system-clock.ts';
 import { UuidGenerator } from '../adapters/system/uuid-generator.ts';
@@ -56,7 +56,7 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
   value(TOKENS.Logger, overrides.logger ?? pino({ level: config.logLevel, base: { service: 'image-service' } }));
   value(TOKENS.Clock, clock);
   value(TOKENS.IdGenerator, overrides.ids ?? new UuidGenerator());
-  value(TOKENS.ImageProbe, overrides.probe ?? new HeaderImageProbe());
+  value(TOKENS.ImageProbe, overrides.probe ?? new StructureProbe());
   value(TOKENS.PageTokens, new HmacPageTokens(config.pageTokenSecret ?? storage.pageTokenSecret ?? randomBytes(32)));
 
   value(TOKENS.Storage, storage);

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { HeaderImageProbe } from '../adapters/probe/header-image-probe.ts';
+import { StructureProbe } from '../adapters/probe/structure-probe.ts';
 import { GetUrlPresigner } from '../adapters/s3/get-url-presigner.ts';
 import { makeS3Client } from '../adapters/s3/s3-client.ts';
 import { SystemClock } from '../adapters/system/system-clock.ts';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const aws = { ...base.aws, s3Endpoint: s3Server.endpoint, dynamodbEndpoint: dynamoLocal.server.endpoint, credentials: LOCAL_CREDENTIALS };
   const storage = awsStorage(aws, '*');
   await storage.setup();
-  const upload = new UploadImage(storage.blobStore, storage.catalog, new HeaderImageProbe(), new SystemClock(), new UuidGenerator());
+  const upload = new UploadImage(storage.blobStore, storage.catalog, new StructureProbe(), new SystemClock(), new UuidGenerator());
   // The floor: the same two writes with clients of the same making, and nothing else.
   const s3 = makeS3Client({ region: aws.region, endpoint: aws.s3Endpoint, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
   const { doc } = makeDynamoClients({ region: aws.region, endpoint: aws.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });

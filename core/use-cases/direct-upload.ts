@@ -13,9 +13,6 @@ import type { ImageWithUrl } from './read-images.ts';
 /** How long a client has to send the file and complete the upload. */
 export const UPLOAD_WINDOW_SECONDS = 15 * 60;
 
-/** Enough of the file for any accepted format's header, read without fetching the whole object. */
-export const HEADER_BYTES = 1024 * 1024;
-
 export interface StartInput {
   userId: string | undefined;
   title?: string;
@@ -116,7 +113,9 @@ export class CompleteDirectUpload {
     if (stored === undefined) throw invalid('No file has been sent for this upload yet.', { field: 'file' });
     let inspected;
     try {
-      inspected = await inspectImage(this.probe, await this.readHeader(upload.key, stored.size), stored.size);
+      checkFileSize(stored.size);
+      // The whole file, not its header: a second frame header can hide anywhere in it.
+      inspected = await inspectImage(this.probe, await this.blobs.readStart(upload.key, stored.size), stored.size);
     } catch (error) {
       // A file that breaks a rule is refused for good; only an outage leaves it for a retry.
       if (isDomainError(error) && error.kind !== 'unavailable' && error.kind !== 'not_found') await this.discard(upload);
@@ -137,17 +136,6 @@ export class CompleteDirectUpload {
       // The image is committed; a leftover pending object is swept later.
     });
     return { ...(await this.withUrl(image)), created: true };
-  }
-
-  /**
-   * The first MiB holds any usual header; a JPEG whose metadata segments (EXIF, ICC, XMP) push
-   * its frame header further gets one more ranged read, as far as the size rule allows.
-   */
-  private async readHeader(key: string, size: number): Promise<Uint8Array> {
-    checkFileSize(size);
-    const head = await this.blobs.readStart(key, HEADER_BYTES);
-    if (size <= head.length || (await this.probe.probe(head)).width !== undefined) return head;
-    return this.blobs.readStart(key, size);
   }
 
   private async alreadyCompleted(id: string, caller: string): Promise<CompletedUpload> {

@@ -9,20 +9,29 @@ export interface InspectedImage {
   height: number;
 }
 
+// EXIF orientations 5 to 8 turn the image a quarter: what is displayed is the stored size transposed.
+const TRANSPOSED = new Set([5, 6, 7, 8]);
+
 /**
- * The file rules, from the size and the leading bytes only: size, format from the magic
- * bytes, dimensions from the header. Shared by direct and presigned uploads so both are
- * exactly as strict. @throws DomainError `too_large`, `validation`, `unsupported_media`
+ * The file rules, from its structure, read without decoding: size, format from the magic bytes,
+ * a structure that does not contradict itself, and dimensions as displayed (after the EXIF
+ * orientation). Shared by both ways of uploading so both are exactly as strict.
+ * @throws DomainError `too_large`, `validation`, `unsupported_media`
  */
-export async function inspectImage(probe: ImageProbe, head: Uint8Array, size: number): Promise<InspectedImage> {
+export async function inspectImage(probe: ImageProbe, bytes: Uint8Array, size: number): Promise<InspectedImage> {
   checkFileSize(size);
-  const probed = await probe.probe(head);
+  const probed = await probe.probe(bytes);
   const format = acceptedFormat(probed.contentType);
+  if (probed.inconsistency !== undefined) {
+    throw invalid(`The image contradicts itself (${probed.inconsistency}), so it could be read as another image than it declares.`, { field: 'file' });
+  }
   if (probed.width === undefined || probed.height === undefined) {
     throw invalid('The image header could not be read; the file may be truncated or corrupt.', { field: 'file' });
   }
-  checkDimensions(probed.width, probed.height);
-  return { format, width: probed.width, height: probed.height };
+  const turned = TRANSPOSED.has(probed.orientation ?? 1);
+  const [width, height] = turned ? [probed.height, probed.width] : [probed.width, probed.height];
+  checkDimensions(width, height);
+  return { format, width, height };
 }
 
 export interface ImageMetadata {

@@ -14,6 +14,7 @@ import {
   zeroPadded,
 } from '../support/images.ts';
 import { upload } from '../support/upload.ts';
+import { gifWithFrameAt, gifWithSmallScreen, jpegWithSecondSof, pngWithSecondIhdr, webpWithCanvas } from '../support/lying-images.ts';
 import type { ByteDecided, Rejection } from './corpus.ts';
 
 const KiB = 1024;
@@ -36,18 +37,19 @@ export const byteDecided: ByteDecided[] = [
   },
 ];
 
-const claiming = (format: string, width: number, height: number, file: () => Buffer, fileName: string): Rejection => ({
+const claiming = (format: string, width: number, height: number, file: () => Buffer, fileName: string, whole = false): Rejection => ({
   name: `a 2 KiB ${format} declaring ${width}x${height}`,
   status: 400,
   code: 'validation_error',
-  // The declared dimensions in the details show the header was read, not decoded or guessed.
-  details: { width, height },
+  // A whole file's dimensions are refused by the size rule (its details show the header was read,
+  // not decoded); a header padded out with zeros is no whole image, and is refused as unreadable.
+  details: whole ? { width, height } : { field: 'file' },
   send: sendFile(file, fileName, `image/${format}`),
 });
 
 /** Tiny files whose headers claim sides no decoder should ever be asked to allocate. */
 export const dimensionRejections: Rejection[] = [
-  claiming('png', 50_000, 50_000, () => pngClaimingDimensions(50_000, 50_000), 'bomb.png'),
+  claiming('png', 50_000, 50_000, () => pngClaimingDimensions(50_000, 50_000), 'bomb.png', true),
   claiming('jpeg', 30_000, 30_000, () => headerClaimingDimensions('jpeg', 30_000, 30_000), 'bomb.jpg'),
   claiming('gif', 65_535, 65_535, () => headerClaimingDimensions('gif', 65_535, 65_535), 'bomb.gif'),
   claiming('webp', 16_383, 16_383, () => headerClaimingDimensions('webp', 16_383, 16_383), 'bomb.webp'),
@@ -109,10 +111,32 @@ export const truncatedFiles: Rejection[] = [
   cut('a PNG, inside IHDR,', 'png', 20, 400, UNREADABLE),
   cut('a JPEG, after its tables and before SOF0,', 'jpeg', 89, 400, UNREADABLE),
   cut('a GIF, inside the logical screen descriptor,', 'gif', 8, 400, UNREADABLE),
-  cut('an extended WebP, inside VP8X,', 'webp', 22, 400, { width: 1, height: 1 }),
+  cut('an extended WebP, inside VP8X,', 'webp', 22, 400, UNREADABLE),
   cut('a lossless WebP, inside the VP8L header,', 'losslessWebp', 22, 400, { width: 44, height: 1 }),
   cut('a PNG, inside its signature,', 'png', 7, 415),
   cut('a JPEG, inside SOI,', 'jpeg', 2, 415),
   cut('a GIF, inside "GIF89a",', 'gif', 2, 415),
   cut('a WebP, inside "WEBP",', 'webp', 11, 415),
+];
+
+const lying = (name: string, file: () => Buffer, fileName: string): Rejection => ({
+  name,
+  status: 400,
+  code: 'validation_error',
+  details: { field: 'file' },
+  message: 'contradicts itself',
+  send: sendFile(file, fileName, 'image/png'),
+});
+
+/**
+ * Files whose headers say one image and whose blocks say another: a decoder could allocate or
+ * show what the header hid, so they are refused whole, whatever sizes the headers declare.
+ */
+export const lyingHeaders: Rejection[] = [
+  lying('a GIF whose 100x100 logical screen hides a 4500x4500 first frame', () => gifWithSmallScreen(4500, 4500, 100, 100), 'screen.gif'),
+  lying('a GIF frame placed at offset 65000,65000', () => gifWithFrameAt(makeImage({ width: 100, height: 100, format: 'gif', size: 2048 }), 0, 65_000, 65_000), 'offset.gif'),
+  lying('a JPEG with a second SOF of 30000x30000', () => jpegWithSecondSof(makeImage({ width: 100, height: 100, format: 'jpeg', size: 2048 }), 'before the first scan', 30_000, 30_000), 'sof.jpg'),
+  lying('a JPEG with a second SOF after its first scan', () => jpegWithSecondSof(makeImage({ width: 100, height: 100, format: 'jpeg', size: 2048 }), 'after the first scan', 30_000, 30_000), 'late-sof.jpg'),
+  lying('a PNG with a second IHDR of 50000x50000', () => pngWithSecondIhdr(makeImage({ width: 100, height: 100, format: 'png', size: 2048 }), 'after IHDR', 50_000, 50_000), 'ihdr.png'),
+  lying('a WebP whose canvas disagrees with its frame', () => webpWithCanvas(makeImage({ width: 100, height: 100, format: 'webp', size: 2048 }), 4000, 4000), 'canvas.webp'),
 ];

@@ -1,7 +1,7 @@
 // The hostile-input corpus: every case is generated at run time (no checked-in binaries) and
 // described as data, so the same table runs against every entry point.
 import type { Response } from 'supertest';
-import { byteDecided, dimensionRejections, foreignFormats, nonImages, truncatedFiles } from './content.corpus.ts';
+import { byteDecided, dimensionRejections, foreignFormats, lyingHeaders, nonImages, truncatedFiles } from './content.corpus.ts';
 import { metadataRejections, multipartRejections } from './form.corpus.ts';
 import { nameCases, nameRejections } from './names.corpus.ts';
 import { tokenCases } from './tokens.corpus.ts';
@@ -51,6 +51,7 @@ export const CORPUS = {
     'formats outside the list': foreignFormats,
     'non-images under image names': nonImages,
     'files cut short': truncatedFiles,
+    'headers that lie about the image': lyingHeaders,
     'file names that break the part': nameRejections,
     'metadata one unit past a limit': metadataRejections,
     'multipart abuse': multipartRejections,

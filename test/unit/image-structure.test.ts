@@ -3,13 +3,14 @@ import sharp from 'sharp';
 import { readStructure } from '../../adapters/probe/structure/read-structure.ts';
 import type { Structure } from '../../adapters/probe/structure/read-structure.ts';
 import { scrubMetadata } from '../../adapters/probe/structure/scrub-metadata.ts';
-import { avifLike, bmpImage, heicLike, makeImage, pngChunk, svgImage, textFile, tiffImage } from '../support/images.ts';
+import { avifLike, bmpImage, heicLike, pngChunk, svgImage, textFile, tiffImage } from '../support/images.ts';
 import {
   apng, exifSegment, gifWithFrameAt, gifWithSmallScreen, headerEnd, jpegWithHeightZero, jpegWithSecondSof,
-  jpegWithSegment, jpegWithSofBetweenScans, pngWithChunk, pngWithChunkBeforeIhdr, pngWithSecondIhdr, realImages, riffChunk,
-  riffChunks, webpWithCanvas, webpWithChunk, webpWithFrameAt, webpWithSecondBitstream, webpWithVp8Size,
+  jpegWithSegment, jpegWithSofBetweenScans, pngWithChunk, pngWithChunkBeforeIhdr, pngWithSecondIhdr, realImages,
+  webpWithCanvas, webpWithFrameAt, webpWithSecondBitstream, webpWithVp8Size,
 } from '../support/lying-images.ts';
 import type { RealImage } from '../support/lying-images.ts';
+import { COSTLY_FILES } from '../support/costly-images.ts';
 
 const MiB = 1024 * 1024;
 const MAGIC_LENGTH = { jpeg: 3, png: 8, gif: 6, webp: 12 } as const;
@@ -24,17 +25,6 @@ function expectInconsistent(bytes: Uint8Array, reasonPattern: RegExp): void {
   const structure = readStructure(bytes);
   expect(structure.kind, JSON.stringify(structure)).to.equal('inconsistent');
   if (structure.kind === 'inconsistent') expect(structure.reason).to.match(reasonPattern);
-}
-
-/** The best of a few runs, so a busy machine does not fail a test about the code's own cost. */
-function fastestMs(run: () => unknown, tries = 3): number {
-  let best = Infinity;
-  for (let i = 0; i < tries; i++) {
-    const start = performance.now();
-    run();
-    best = Math.min(best, performance.now() - start);
-  }
-  return best;
 }
 
 /** Small deterministic PRNG (mulberry32): a failing fuzz case can be replayed from its seed. */
@@ -257,7 +247,6 @@ describe('readStructure', () => {
       this.timeout(120_000);
       const next = random(20240601);
       const pick = (n: number) => Math.floor(next() * n);
-      const started = performance.now();
       const kinds: Record<string, number> = {};
       for (let round = 0; round < 4000; round++) {
         const source = images[round % images.length]!.bytes;
@@ -279,63 +268,27 @@ describe('readStructure', () => {
           expect(readStructure(scrubMetadata(bytes, structure.format)), `round ${round}`).to.deep.equal(structure);
         }
       }
-      expect(performance.now() - started).to.be.below(5_000);
       // The mutations must reach every verdict, or the loop proves little.
       expect(Object.keys(kinds)).to.include.members(['image', 'unreadable', 'inconsistent']);
     });
 
-    it('reads a real 10 MiB JPEG in well under 50 ms, and scrubs it in under 100 ms', async () => {
+    it('reads a real 10 MiB JPEG with its orientation, and scrubs it into a real copy (timed in npm run bench)', async () => {
       const noise = { type: 'gaussian', mean: 128, sigma: 120 } as const;
       const jpeg = await sharp({ create: { width: 2000, height: 1800, channels: 3, background: '#888', noise } })
         .withMetadata({ orientation: 6 }).withIccProfile('p3').jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer();
       expect(jpeg.length).to.be.above(10 * MiB);
       expect(readStructure(jpeg)).to.deep.equal({ kind: 'image', format: 'jpeg', width: 2000, height: 1800, orientation: 6, frames: 1 });
-      expect(fastestMs(() => readStructure(jpeg))).to.be.below(50);
       expect(scrubMetadata(jpeg, 'jpeg')).not.to.equal(jpeg); // the EXIF shrinks to its orientation: a real copy
-      expect(fastestMs(() => scrubMetadata(jpeg, 'jpeg'))).to.be.below(100);
     });
 
-    describe('10 MiB files built to cost the most per byte', () => {
-      /** As many whole copies of the pattern as fit in 10 MiB. */
-      const fill = (pattern: Iterable<number>) => {
-        const unit = Buffer.from([...pattern]);
-        return Buffer.alloc(Math.floor((10 * MiB) / unit.length) * unit.length, unit);
-      };
-      const jpeg = makeImage({ width: 64, height: 48, format: 'jpeg' });
-      const sos = jpeg.indexOf(Buffer.from([0xff, 0xda]));
-      const scan = sos + 2 + jpeg.readUInt16BE(sos + 2);
-      const png = makeImage({ width: 8, height: 8, format: 'png' });
-      const gif = makeImage({ width: 1, height: 1, format: 'gif' });
-      const gifBlocksAt = 13 + 12; // screen descriptor and a 4-colour table
-      const gifFrame = gif.subarray(gifBlocksAt, gif.length - 1);
-      const webp = makeImage({ width: 64, height: 48, format: 'webp' }); // VP8X then VP8L
-      const vp8l = riffChunks(webp)[1]!;
-      const frameHeader = Buffer.from([0, 0, 0, 0, 0, 0, 63, 0, 0, 47, 0, 0, 100, 0, 0, 0]); // at 0,0, 64x48, 100 ms
-      const frame = riffChunk('ANMF', Buffer.concat([frameHeader, webp.subarray(vp8l.start, vp8l.end)]));
-      const animatedHead = Buffer.concat([webp.subarray(0, 30), riffChunk('ANIM', Buffer.alloc(6))]);
-      animatedHead[20] = 0x02; // the animation flag
-      // Built in the test, not here: twelve 10 MiB files would stay in memory for the whole run.
-      const cases: Array<[string, 'jpeg' | 'png' | 'gif' | 'webp', () => Buffer]> = [
-        ['JPEG: 2.6 million empty COM segments', 'jpeg', () => Buffer.concat([jpeg.subarray(0, sos), fill([0xff, 0xfe, 0, 2]), jpeg.subarray(sos)])],
-        ['JPEG: 10 MiB of fill bytes before a marker', 'jpeg', () => Buffer.concat([jpeg.subarray(0, sos), fill([0xff]), jpeg.subarray(sos)])],
-        ['JPEG: a scan of stuffed 0xFF00 bytes', 'jpeg', () => Buffer.concat([jpeg.subarray(0, scan), fill([0xff, 0x00]), Buffer.from([0xff, 0xd9])])],
-        ['JPEG: a scan of restart markers', 'jpeg', () => Buffer.concat([jpeg.subarray(0, scan), fill([0xff, 0xd0]), Buffer.from([0xff, 0xd9])])],
-        ['JPEG: 1 million empty scans', 'jpeg', () => Buffer.concat([jpeg.subarray(0, scan), fill(jpeg.subarray(sos, scan)), Buffer.from([0xff, 0xd9])])],
-        ['JPEG: 2.6 million empty APP2 segments (not ICC profiles)', 'jpeg', () => Buffer.concat([jpeg.subarray(0, sos), fill([0xff, 0xe2, 0, 2]), jpeg.subarray(sos)])],
-        ['JPEG: alternating kept and dropped empty segments', 'jpeg', () => Buffer.concat([jpeg.subarray(0, sos), fill([0xff, 0xdb, 0, 2, 0xff, 0xfe, 0, 2]), jpeg.subarray(sos)])],
-        ['PNG: 870 thousand empty text chunks', 'png', () => Buffer.concat([png.subarray(0, 33), fill(pngChunk('tEXt', Buffer.alloc(0))), png.subarray(33)])],
-        ['GIF: a comment of 5 million one-byte sub-blocks', 'gif', () => Buffer.concat([gif.subarray(0, gifBlocksAt), Buffer.from([0x21, 0xfe]), fill([1, 0x2e]), Buffer.from([0]), gif.subarray(gifBlocksAt)])],
-        ['GIF: 700 thousand 1x1 frames', 'gif', () => Buffer.concat([gif.subarray(0, gifBlocksAt), fill(gifFrame), Buffer.from([0x3b])])],
-        ['WebP: 1.3 million empty unknown chunks', 'webp', () => webpWithChunk(webp, fill(Buffer.from('XXXX\0\0\0\0', 'latin1')))],
-        ['WebP: 240 thousand animation frames', 'webp', () => webpWithChunk(animatedHead, fill(frame))],
-      ];
-      for (const [name, format, build] of cases) {
-        it(`${name}: read in under 50 ms, scrubbed in under 250 ms`, () => {
+    describe('10 MiB files built to cost the most per byte (their times: npm run bench)', () => {
+      for (const { name, format, expect: kind, build } of COSTLY_FILES) {
+        it(`${name}: read as ${kind === 'image' ? 'an image' : 'inconsistent'}, and scrubbed without a change to what is read`, () => {
           const bytes = build();
           expect(bytes.length).to.be.within(10 * MiB - 64, 11 * MiB);
-          expect(readStructure(bytes)).to.include({ kind: 'image', format });
-          expect(fastestMs(() => readStructure(bytes))).to.be.below(50);
-          expect(fastestMs(() => scrubMetadata(bytes, format))).to.be.below(250);
+          const structure = readStructure(bytes);
+          expect(structure).to.include({ kind, format });
+          if (structure.kind === 'image') expect(readStructure(scrubMetadata(bytes, format))).to.deep.equal(structure);
         });
       }
     });

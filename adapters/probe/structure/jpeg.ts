@@ -90,11 +90,19 @@ function frameSize(b: Uint8Array, payload: number, end: number): { width: number
 /** The segments the reader looks at; skipping the rest keeps a flood of tiny segments cheap. */
 const READ = Uint8Array.from({ length: 256 }, (_, m) => (isSof(m) || m === SOS || m === APP1 || m === SOI || m === EOI ? 1 : 0));
 
+/**
+ * Every scan of a progressive JPEG makes the decoder pass over the whole image again, so a small
+ * file of countless tiny scans costs minutes to decode (libjpeg-turbo's own tools cap them for
+ * this reason). Encoders write at most a few dozen.
+ */
+export const MAX_SCANS = 1000;
+
 const sizeText = (size: { width: number; height: number } | undefined) => (size ? `${size.width}x${size.height}` : 'an unreadable size');
 
 export function readJpeg(b: Uint8Array): Structure {
   let frame: { width: number; height: number } | undefined;
   let frameHeaders = 0;
+  let scans = 0;
   let scanned = false; // a whole SOS header has been read: from here on, a cut file still has its header
   let broken = false;
   let reason: string | undefined;
@@ -113,6 +121,7 @@ export function readJpeg(b: Uint8Array): Structure {
     } else if (marker === SOS) {
       broken ||= frameHeaders === 0;
       scanned = true;
+      if (++scans === MAX_SCANS + 1) reason ??= `more than ${MAX_SCANS} scans, which would cost a decoder a pass over the image each`;
     } else if (marker === APP1 && !scanned && startsWith(b, payload, 'Exif\0\0')) {
       // Only header segments count: decoders read the EXIF before the first scan and no later.
       const value = exifOrientation(b, payload, end);
