@@ -1,6 +1,4 @@
 import { Container } from 'inversify';
-import { pino } from 'pino';
-import type { Logger } from 'pino';
 import type { BlobStore } from '../core/ports/blob-store.port.ts';
 import type { Clock } from '../core/ports/clock.port.ts';
 import type { IdGenerator } from '../core/ports/id-generator.port.ts';
@@ -18,6 +16,8 @@ import { UuidGenerator } from '../adapters/system/uuid-generator.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
+import { createLogger } from './logger.ts';
+import type { Logger } from './logger.ts';
 import type { Storage } from './storage/storage.ts';
 import { docRoutes } from './http/docs.ts';
 import { fileRoutes } from './http/file-routes.ts';
@@ -53,7 +53,7 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
 
   const clock = overrides.clock ?? new SystemClock();
   value(TOKENS.Config, config);
-  value(TOKENS.Logger, overrides.logger ?? pino({ level: config.logLevel, base: { service: 'image-service' } }));
+  value(TOKENS.Logger, overrides.logger ?? createLogger({ level: config.logLevel, base: { service: 'image-service' } }));
   value(TOKENS.Clock, clock);
   value(TOKENS.IdGenerator, overrides.ids ?? new UuidGenerator());
   value(TOKENS.ImageProbe, overrides.probe ?? new StructureProbe());

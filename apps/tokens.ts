@@ -12,7 +12,7 @@ import type { DeleteImage } from '../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import type { UploadImage } from '../core/use-cases/upload-image.ts';
 import type { SelfServedStore } from '../adapters/system/self-served-store.ts';
-import type { Logger } from 'pino';
+import type { Logger } from './logger.ts';
 import type { Config } from './config.ts';
 import type { Storage } from './storage/storage.ts';
 

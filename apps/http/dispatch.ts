@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../logger.ts';
 import { DomainError, invalid } from '../../core/errors.ts';
 import type { Authenticate } from './authenticate.ts';
 import { errorResponse } from './errors.ts';

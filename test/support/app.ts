@@ -3,7 +3,7 @@ import type { RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container } from 'inversify';
-import { pino } from 'pino';
+import { createLogger } from '../../apps/logger.ts';
 import type { MemoryBlobStore } from '../../adapters/memory/memory-blob-store.ts';
 import { loadConfig } from '../../apps/config.ts';
 import { buildContainer } from '../../apps/container.ts';
@@ -76,7 +76,7 @@ export async function filesUnder(folder: string): Promise<string[]> {
 export async function startApp(entry: EntryPoint, options: StartOptions = {}): Promise<TestApp> {
   const clock = new ManualClock(new Date().toISOString());
   const logs: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger({ level: 'info', write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   const backend = options.backend ?? entry.backend ?? 'memory';
   const dataDir = backend === 'local' ? await mkdtemp(join(tmpdir(), 'image-service-app-')) : undefined;
   let container: Container | undefined;

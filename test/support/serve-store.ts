@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { createLogger } from '../../apps/logger.ts';
 import { FileBlobStore } from '../../adapters/filesystem/file-blob-store.ts';
 import { MemoryBlobStore } from '../../adapters/memory/memory-blob-store.ts';
 import { openDatabase } from '../../adapters/sqlite/database.ts';
@@ -32,7 +32,7 @@ export async function serveStore<S extends SelfServedStore>(make: (publicUrl: st
   let store: S | undefined;
   const server = await listenOnLoopback(async (url) => {
     store = await make(url);
-    return expressApp(TEST_LIMITS, { route: createRouter(fileRoutes(store, async () => true)), authenticate: async () => undefined, logger: pino({ level: 'silent' }) });
+    return expressApp(TEST_LIMITS, { route: createRouter(fileRoutes(store, async () => true)), authenticate: async () => undefined, logger: createLogger({ level: 'silent' }) });
   });
   return {
     store: store!,
