@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import type * as Jose from './jwt-verifier.ts';
 import { DomainError, unavailable } from '../../core/errors.ts';
 import type { IdentityConfig } from '../config.ts';
 
@@ -17,7 +17,8 @@ const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', '
  */
 export function createAuthenticate(identity: IdentityConfig): Authenticate {
   if (identity.mode === 'header') return async () => undefined;
-  const key = identity.secret ?? createRemoteJWKSet(new URL(identity.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 });
+  // jose loads with the first token: header identity, and cold starts, never pay for it.
+  let verifier: Promise<{ jose: typeof Jose; key: Uint8Array | Jose.JWTVerifyGetKey }> | undefined;
   const algorithms = identity.secret === undefined ? JWKS_ALGORITHMS : ['HS256'];
   return async (headers) => {
     const header = headers.authorization;
@@ -25,8 +26,14 @@ export function createAuthenticate(identity: IdentityConfig): Authenticate {
     // Auth schemes are case-insensitive (RFC 9110, 11.1): `bearer` is as good as `Bearer`.
     const match = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(header.trim());
     if (match === null) throw unauthorized('The Authorization header must be "Bearer <JWT>".');
+    verifier ??= import('./jwt-verifier.ts').then((jose) => ({
+      jose,
+      key: identity.secret ?? jose.createRemoteJWKSet(new URL(identity.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 }),
+    }));
+    const { jose, key } = await verifier;
+    const { errors } = jose;
     try {
-      const { payload } = await jwtVerify(match[1]!, key as Parameters<typeof jwtVerify>[1], {
+      const { payload } = await jose.jwtVerify(match[1]!, key as Parameters<typeof jose.jwtVerify>[1], {
         issuer: identity.issuer,
         audience: identity.audience,
         algorithms,

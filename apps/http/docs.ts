@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { notFound } from '../../core/errors.ts';
-import { openApiDocument } from './openapi.ts';
+import { FILE_RULE, errorBody } from './api-shapes.ts';
+import { documentation } from './schema.ts';
 import { route } from './route-spec.ts';
 import type { HttpResponse, Route } from './types.ts';
 
@@ -64,7 +65,12 @@ export function docRoutes(version: string, apiRoutes: readonly Route[]): Route[]
       summary: 'This OpenAPI document',
       tags: ['docs'],
       answers: { 200: { description: 'The OpenAPI 3.1 document.', schema: 'json' } },
-      handle: async () => text((documentJson ??= JSON.stringify(openApiDocument(version, [...apiRoutes, ...pages]))), 'application/json; charset=utf-8'),
+      handle: async () => {
+        // The generator (and zod's JSON Schema code) loads with the first request for the document.
+        const { openApiDocument } = await import('./openapi.ts');
+        documentJson ??= JSON.stringify(openApiDocument(version, [...apiRoutes, ...pages], { documentation, errorBody, fileRule: FILE_RULE }));
+        return text(documentJson, 'application/json; charset=utf-8');
+      },
     }),
     route({
       method: 'GET',

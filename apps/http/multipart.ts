@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { DomainError, invalid, isDomainError } from '../../core/errors.ts';
 import { LIMITS } from '../../core/rules.ts';
 import { HttpError } from './errors.ts';
@@ -72,9 +72,11 @@ export async function readMultipart<T>(source: BodySource, kind: FormKind, readF
   }
   if (Number(source.headers['content-length'] ?? 0) > MAX_UPLOAD_BODY_BYTES) throw tooLarge();
 
+  // Loaded by the first upload: most requests are not uploads, and a cold start is faster without it.
+  const { default: makeParser } = await import('busboy');
   let parser: busboy.Busboy;
   try {
-    parser = busboy({
+    parser = makeParser({
       headers: { ...source.headers, 'content-type': contentType },
       // One byte of room: busboy reports a file that reaches its limit, and 10 MiB exactly is allowed.
       limits: { ...MULTIPART_LIMITS, fileSize: kind === 'upload' ? MULTIPART_LIMITS.fileSize + 1 : Number.POSITIVE_INFINITY },

@@ -1,8 +1,6 @@
 import * as z from 'zod/mini';
-import { FILE_RULE, errorBody } from './api-shapes.ts';
-import { isDeclared } from './route-spec.ts';
-import type { Answer, ErrorAnswer, RouteSpec } from './route-spec.ts';
-import { documentation } from './schema.ts';
+import type { Answer, DeclaredRoute, ErrorAnswer, RouteSpec } from './route-spec.ts';
+import type { SchemaMeta } from './schema.ts';
 import type { Route } from './types.ts';
 
 /** A JSON Schema (2020-12, the OpenAPI 3.1 dialect); open-ended by nature. */
@@ -17,6 +15,19 @@ export type OpenApiDocument = {
 };
 
 const REF = (id: string): string => `#/components/schemas/${id}`;
+
+/**
+ * What the document is made from besides the routes. Handed in rather than imported: this module
+ * is loaded on demand, and a second copy of the schemas' registry would know none of them.
+ */
+export interface Sources {
+  documentation: z.core.$ZodRegistry<SchemaMeta>;
+  errorBody: z.ZodMiniType;
+  fileRule: string;
+}
+
+let documentation: Sources['documentation'];
+let fileRule: string;
 
 // Keys of our own documentation that are not JSON Schema.
 const OWN_KEYS = ['expected', 'id'];
@@ -101,7 +112,7 @@ function requestBodyOf(spec: RouteSpec): Schema | undefined {
     type: 'object',
     required: ['file'],
     // format: binary is what Swagger UI renders as a file picker; contentMediaType is the 3.1 way.
-    properties: { file: { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream', description: FILE_RULE }, ...properties },
+    properties: { file: { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream', description: fileRule }, ...properties },
   };
   return { required: true, content: { 'multipart/form-data': { schema: form } } };
 }
@@ -146,9 +157,10 @@ const DESCRIPTION = [
  * parameters, bodies and answers are the same zod schemas the service validates with), so the
  * document cannot drift from what is served.
  */
-export function openApiDocument(version: string, routes: readonly Route[]): OpenApiDocument {
+export function openApiDocument(version: string, routes: readonly Route[], sources: Sources): OpenApiDocument {
+  ({ documentation, fileRule } = sources);
   const paths: OpenApiDocument['paths'] = {};
-  for (const served of routes.filter(isDeclared)) {
+  for (const served of routes.filter((candidate): candidate is DeclaredRoute => 'spec' in candidate)) {
     const path = served.path.replace(/:(\w+)/g, '{$1}');
     paths[path] = { ...paths[path], [served.method.toLowerCase()]: operationOf(served.spec) };
   }
@@ -157,7 +169,7 @@ export function openApiDocument(version: string, routes: readonly Route[]): Open
     delete schema.$schema;
     delete schema.$id;
   }
-  const error = jsonSchema(errorBody, 'output');
+  const error = jsonSchema(sources.errorBody, 'output');
   const responses = Object.fromEntries([
     ...Object.entries(ERROR_ANSWERS).map(([name, { description }]) => [name, { description, content: { 'application/json': { schema: error } } }]),
     ['InternalError', { description: 'An unexpected error (`internal_error`); the request id is also in the log line.', content: { 'application/json': { schema: error } } }],

@@ -4,6 +4,8 @@ import { docRoutes } from '../../apps/http/docs.ts';
 import { openApiDocument } from '../../apps/http/openapi.ts';
 import type { OpenApiDocument, Schema } from '../../apps/http/openapi.ts';
 import { apiRoutes } from '../../apps/http/routes.ts';
+import { FILE_RULE, errorBody } from '../../apps/http/api-shapes.ts';
+import { documentation } from '../../apps/http/schema.ts';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 const ERROR_SCHEMA = { $ref: '#/components/schemas/Error' };
@@ -38,7 +40,7 @@ describe('OpenAPI document (generated from the route declarations)', () => {
   // Handlers are never called here, so the routes need no real dependencies.
   const api = apiRoutes({} as never);
   const routes = [...api, ...docRoutes('1.2.3-test', api)];
-  const doc = openApiDocument('1.2.3-test', routes);
+  const doc = openApiDocument('1.2.3-test', routes, { documentation, errorBody, fileRule: FILE_RULE });
   const operations = operationsOf(doc);
 
   it('is a valid OpenAPI 3.1 document', async () => {

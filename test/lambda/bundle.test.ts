@@ -134,9 +134,12 @@ describe('Lambda bundle', function () {
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  it('zips index.mjs with only the documentation assets the docs routes read', () => {
+  it('zips index.mjs, its chunks, and only the documentation assets the docs routes read', () => {
     const entries = execFileSync('unzip', ['-Z1', built.zipPath], { encoding: 'utf8' }).trim().split('\n');
-    expect(entries).to.have.members([
+    const chunks = entries.filter((entry) => entry.startsWith('chunks/'));
+    expect(chunks.length, 'code loaded on demand sits in chunks').to.be.above(0);
+    expect(chunks.every((entry) => entry.endsWith('.mjs'))).to.equal(true);
+    expect(entries.filter((entry) => !entry.startsWith('chunks/'))).to.have.members([
       'index.mjs',
       'node_modules/swagger-ui-dist/package.json',
       'node_modules/swagger-ui-dist/swagger-ui.css',
