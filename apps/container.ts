@@ -38,6 +38,8 @@ export interface AdapterOverrides {
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
+  /** Sees every HTTP answer (tests check each against what its route declares). */
+  observeResponses?: DispatchDeps['observe'];
 }
 
 /**
@@ -55,6 +57,7 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
   value(TOKENS.Config, config);
   value(TOKENS.Logger, overrides.logger ?? createLogger({ level: config.logLevel, base: { service: 'image-service' } }));
   value(TOKENS.Clock, clock);
+  if (overrides.observeResponses !== undefined) value(TOKENS.ResponseObserver, overrides.observeResponses);
   value(TOKENS.IdGenerator, overrides.ids ?? new UuidGenerator());
   value(TOKENS.ImageProbe, overrides.probe ?? new StructureProbe());
   value(TOKENS.PageTokens, new HmacPageTokens(config.pageTokenSecret ?? storage.pageTokenSecret ?? randomBytes(32)));
@@ -133,9 +136,12 @@ function liveObjects(catalog: ImageCatalog): CanServe {
 
 /** What both entry points hand every request to: the routes, the authenticator and the logger. */
 export function dispatchDeps(container: Container): DispatchDeps {
+  const routes = httpRoutes(container);
   return {
-    route: createRouter(httpRoutes(container)),
+    route: createRouter(routes),
+    methods: [...new Set(routes.map((route) => route.method))],
     authenticate: createAuthenticate(resolve(container, TOKENS.Config).identity),
     logger: resolve(container, TOKENS.Logger),
+    ...(container.isBound(TOKENS.ResponseObserver) ? { observe: resolve(container, TOKENS.ResponseObserver) } : {}),
   };
 }

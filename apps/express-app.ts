@@ -1,23 +1,22 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import cors from 'cors';
 import express from 'express';
-import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import type { Request, Response } from 'express';
 import type { Container } from 'inversify';
 import type { Config } from './config.ts';
 import { dispatchDeps, resolve } from './container.ts';
 import { UploadBudget, drainRest, idleGuarded, overBudget } from './http/body-guards.ts';
 import { dispatch } from './http/dispatch.ts';
 import type { DispatchDeps } from './http/dispatch.ts';
-import { errorResponse } from './http/errors.ts';
 import { DomainError } from '../core/errors.ts';
 import { MAX_UPLOAD_BODY_BYTES, parseUpload } from './http/multipart.ts';
 import type { BodySource } from './http/multipart.ts';
 import { isStream } from './http/types.ts';
 import type { HttpResponse } from './http/types.ts';
 import { TOKENS } from './tokens.ts';
+import { WriteLimits } from './http/write-limits.ts';
 
 /**
  * The Express entry point: CORS and write rate limits, then one handler that hands every
@@ -32,6 +31,7 @@ export function createExpressApp(container: Container): express.Express {
 /** The same app over any routes: tests serve a store's own routes through it. */
 export function expressApp(config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'uploadBudgetBytes' | 'bodyIdleTimeoutMs'>, deps: DispatchDeps): express.Express {
   const budget = new UploadBudget(config.uploadBudgetBytes);
+  const limited: DispatchDeps = { ...deps, limits: new WriteLimits(config.rateLimit) };
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -43,12 +43,13 @@ export function expressApp(config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'u
     cors({
       origin: config.corsOrigins,
       credentials: false,
-      allowedHeaders: ['Content-Type', 'X-User-Id', 'Authorization'],
-      exposedHeaders: ['Location', 'X-Request-Id'],
+      // Only what some route serves (cors would otherwise advertise PUT and PATCH as well).
+      methods: deps.methods,
+      allowedHeaders: ['Content-Type', 'X-User-Id', 'Authorization', 'Idempotency-Key', 'If-Match'],
+      exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'ETag', 'Idempotent-Replayed'],
       maxAge: 600,
     }),
   );
-  for (const limiter of writeRateLimits(config.rateLimit)) app.use(limiter);
 
   app.use(async (req: Request, res: Response) => {
     const queryAt = req.originalUrl.indexOf('?');
@@ -60,12 +61,14 @@ export function expressApp(config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'u
       },
       headers: req.headers,
     });
-    const response = await dispatch(deps, {
+    const response = await dispatch(limited, {
       method: req.method,
       rawPath: queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt),
       rawQuery: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1),
       headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
       requestId: String(res.locals.requestId),
+      // The socket's address: no proxy is trusted to say otherwise (X-Forwarded-For is forgeable).
+      ...(req.socket.remoteAddress === undefined ? {} : { clientIp: req.socket.remoteAddress }),
       readUpload: async () => {
         // What the upload may grow to: its declared length, or the most a legal upload can be.
         const declared = Number(req.headers['content-length']);
@@ -109,38 +112,4 @@ function send(req: Request, res: Response, response: HttpResponse, idleMs = 30_0
   else if (response.body === undefined) res.end();
   else res.json(response.body);
   if (response.status === 408) res.once('finish', () => req.socket.destroy());
-}
-
-const isWrite = (req: Request): boolean => req.method === 'POST' || req.method === 'DELETE';
-
-/**
- * The caller a write claims to be, for its own allowance: the whole bearer token (a forged one
- * is just another key) or X-User-Id. Per-IP limits hold whatever a caller claims.
- */
-function claimedCaller(req: Request): string | undefined {
-  const claim = req.headers.authorization ?? req.headers['x-user-id'];
-  return claim === undefined ? undefined : createHash('sha256').update(String(claim)).digest('base64url');
-}
-
-/** Writes per minute per client IP and per caller, answered with the API's own 429 shape. */
-function writeRateLimits(limits: Config['rateLimit']): RequestHandler[] {
-  const refuse = (req: Request, res: Response): void => {
-    const requestId = String(res.locals.requestId);
-    const response = errorResponse(new DomainError('rate_limited', 'rate_limited', 'Too many uploads or deletes; wait a minute and try again.'), requestId);
-    send(req, res, { ...response, headers: { 'x-request-id': requestId, 'x-content-type-options': 'nosniff' } });
-  };
-  const common = { windowMs: 60_000, standardHeaders: 'draft-8', legacyHeaders: false, handler: refuse } as const;
-  const handlers: RequestHandler[] = [];
-  if (limits.writesPerMinutePerIp > 0) handlers.push(rateLimit({ ...common, limit: limits.writesPerMinutePerIp, skip: (req) => !isWrite(req) }));
-  if (limits.writesPerMinutePerCaller > 0) {
-    handlers.push(
-      rateLimit({
-        ...common,
-        limit: limits.writesPerMinutePerCaller,
-        skip: (req) => !isWrite(req) || claimedCaller(req) === undefined,
-        keyGenerator: (req) => claimedCaller(req)!,
-      }),
-    );
-  }
-  return handlers;
 }

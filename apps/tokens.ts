@@ -15,6 +15,7 @@ import type { SelfServedStore } from '../adapters/system/self-served-store.ts';
 import type { Logger } from './logger.ts';
 import type { Config } from './config.ts';
 import type { Storage } from './storage/storage.ts';
+import type { DispatchDeps } from './http/dispatch.ts';
 
 declare const service: unique symbol;
 
@@ -48,4 +49,6 @@ export const TOKENS = {
   StartDirectUpload: token<StartDirectUpload>('StartDirectUpload'),
   CompleteDirectUpload: token<CompleteDirectUpload>('CompleteDirectUpload'),
   SweepExpiredUploads: token<SweepExpiredUploads>('SweepExpiredUploads'),
+  /** Bound only in tests: sees every HTTP answer with its route. */
+  ResponseObserver: token<NonNullable<DispatchDeps['observe']>>('ResponseObserver'),
 } as const;

@@ -1,10 +1,12 @@
 import type { Logger } from '../logger.ts';
 import { DomainError, invalid } from '../../core/errors.ts';
 import type { Authenticate } from './authenticate.ts';
+import { claimedCaller } from './identity.ts';
+import type { WriteLimits } from './write-limits.ts';
 import { errorResponse } from './errors.ts';
 import type { BodySource } from './multipart.ts';
 import type { RouteMatch } from './router.ts';
-import type { HttpRequest, HttpResponse, MultipartUpload } from './types.ts';
+import type { HttpRequest, HttpResponse, MultipartUpload, Route } from './types.ts';
 
 /** A request as an entry point received it, before routing. */
 export interface IncomingHttp {
@@ -18,6 +20,8 @@ export interface IncomingHttp {
   requestId: string;
   /** The caller a trusted authorizer in front of the service has verified (API Gateway JWT). */
   authorizedCaller?: string;
+  /** The client's address, where the entry point counts writes per address. */
+  clientIp?: string;
   /** Reads the upload form, for routes that take one. */
   readUpload(): Promise<MultipartUpload>;
   /** The raw body, refused with 413 past `maxBytes`. */
@@ -42,13 +46,32 @@ export interface DispatchDeps {
   route: (method: string, rawPath: string) => RouteMatch;
   authenticate: Authenticate;
   logger: Logger;
+  /** Sees every answer with the route that gave it; tests hold answers to their declarations with it. */
+  observe?: (route: Route | undefined, response: HttpResponse) => void;
+  /** Writes a minute per address and per caller, where the entry point limits them (Express). */
+  limits?: WriteLimits;
+  /** The methods some route serves: what CORS may advertise, and nothing more. */
+  methods: string[];
 }
 
-export async function dispatch({ route, authenticate, logger }: DispatchDeps, incoming: IncomingHttp): Promise<HttpResponse> {
+const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+export async function dispatch({ route, authenticate, logger, observe, limits }: DispatchDeps, incoming: IncomingHttp): Promise<HttpResponse> {
   const started = performance.now();
   let response: HttpResponse;
+  let matched: Route | undefined;
+  let limitHeaders: Record<string, string> = {};
+  const isWrite = WRITES.has(incoming.method);
   try {
-    const { route: matched, params } = route(incoming.method, incoming.rawPath);
+    // Before the body is read: a flood from one address costs no more than its headers.
+    if (limits !== undefined && isWrite && incoming.clientIp !== undefined) {
+      const verdict = limits.checkIp(incoming.clientIp);
+      limitHeaders = verdict.headers;
+      if (verdict.refusal !== undefined) throw verdict.refusal;
+    }
+    const found = route(incoming.method, incoming.rawPath);
+    matched = found.route;
+    const { params } = found;
     const authorizedCaller = incoming.authorizedCaller ?? (await authenticate(incoming.headers));
     const request: HttpRequest = {
       method: incoming.method,
@@ -62,14 +85,21 @@ export async function dispatch({ route, authenticate, logger }: DispatchDeps, in
     if (matched.body === 'upload') request.upload = await incoming.readUpload();
     if (matched.body === 'json') request.body = await readJsonObject(incoming);
     if (matched.body === 'stream') request.stream = incoming.stream();
+    const caller = isWrite ? claimedCaller(request) : undefined;
+    if (limits !== undefined && caller !== undefined) {
+      const verdict = limits.checkCaller(caller);
+      limitHeaders = { ...limitHeaders, ...verdict.headers };
+      if (verdict.refusal !== undefined) throw verdict.refusal;
+    }
     response = await matched.handle(request);
   } catch (error) {
     response = errorResponse(error, incoming.requestId);
     if (response.status >= 500) logger.error({ request_id: incoming.requestId, err: error }, 'request failed');
   }
-  response.headers = { ...STANDARD_HEADERS, 'x-request-id': incoming.requestId, ...response.headers };
+  response.headers = { ...STANDARD_HEADERS, ...limitHeaders, 'x-request-id': incoming.requestId, ...response.headers };
   const ms = Math.round((performance.now() - started) * 10) / 10;
   logger.info({ request_id: incoming.requestId, method: incoming.method, path: incoming.rawPath, status: response.status, ms }, 'request');
+  observe?.(matched, response);
   return response;
 }
 

@@ -21,7 +21,16 @@ const SWAGGER_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id
 
 const page = (title: string, head: string, body: string): string =>
   `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-  `<title>${title}</title>${head}</head><body>${body}</body></html>\n`;
+  `<link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>${title}</title>${head}</head><body>${body}</body></html>\n`;
+
+/** The service's icon, so no page asks for a /favicon.ico that is not there. */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f5f8b"/>' +
+  '<circle cx="11" cy="12" r="4" fill="#fff"/><path d="M4 26l8-9 5 5 4-4 7 8z" fill="#fff"/></svg>\n';
+
+// ReDoc's sidebar credit loads its logo from Redocly's CDN, which the CSP refuses (an error in the
+// console, and a request to a third party if it did not). An empty src shows no image and fetches nothing.
+const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
 
 const SWAGGER_PAGE = page(
   'Image service API',
@@ -52,7 +61,7 @@ export function docRoutes(version: string, apiRoutes: readonly Route[]): Route[]
   const asset = async (name: string | undefined): Promise<HttpResponse> => {
     const entry = name === undefined ? undefined : ASSETS[name];
     if (name === undefined || entry === undefined) throw notFound('No such documentation asset.');
-    const body = cache.get(name) ?? (await readFile(entry.file()));
+    const body = cache.get(name) ?? (name === 'redoc.standalone.js' ? Buffer.from((await readFile(entry.file(), 'utf8')).replaceAll(REDOC_CDN_LOGO, '')) : await readFile(entry.file()));
     cache.set(name, body);
     return { status: 200, headers: { 'content-type': entry.type, 'cache-control': 'public, max-age=86400' }, body };
   };
@@ -93,6 +102,8 @@ export function docRoutes(version: string, apiRoutes: readonly Route[]): Route[]
   ];
   return [
     ...pages,
+    { method: 'GET', path: '/favicon.svg', handle: async () => ({ status: 200, headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }, body: Buffer.from(FAVICON_SVG) }) },
+    { method: 'GET', path: '/favicon.ico', handle: async () => ({ status: 200, headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }, body: Buffer.from(FAVICON_SVG) }) },
     { method: 'GET', path: '/docs/init.js', handle: async () => text(SWAGGER_INIT, 'text/javascript; charset=utf-8') },
     { method: 'GET', path: '/docs/:asset', handle: (request) => asset(request.params.asset) },
     { method: 'GET', path: '/redoc/:asset', handle: (request) => asset(request.params.asset) },

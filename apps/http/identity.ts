@@ -36,3 +36,13 @@ export function uploadOwner(request: HttpRequest, userIdField: string | undefine
   }
   return caller;
 }
+
+/**
+ * Whom a write is counted against: the verified caller, else the caller it names (X-User-Id, or
+ * the `user_id` of an upload form or JSON body, as header identity takes it). Only for counting:
+ * a name claimed without a token still gets refused where identity is checked.
+ */
+export function claimedCaller(request: HttpRequest): string | undefined {
+  const named = request.authorizedCaller ?? request.headers['x-user-id'] ?? request.upload?.fields.user_id ?? request.body?.user_id;
+  return typeof named === 'string' && named.trim() !== '' ? named.trim().slice(0, 256) : undefined;
+}

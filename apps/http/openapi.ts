@@ -59,6 +59,7 @@ const ERROR_ANSWERS: Record<ErrorAnswer, { status: number; description: string }
   Unauthorized: { status: 401, description: 'No caller identity, or (jwt identity mode) a missing, expired or otherwise invalid bearer token (`unauthorized`).' },
   Forbidden: { status: 403, description: 'The caller may not do this (`forbidden`).' },
   NotFound: { status: 404, description: 'No such image (`not_found`).' },
+  RequestTimeout: { status: 408, description: 'The body stopped arriving for longer than the idle timeout (`request_timeout`).' },
   Conflict: { status: 409, description: 'In conflict with the current state (`conflict`).' },
   Gone: { status: 410, description: 'Gone (`gone`).' },
   PreconditionFailed: { status: 412, description: 'The If-Match validator is stale (`precondition_failed`).' },

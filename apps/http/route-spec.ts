@@ -13,6 +13,7 @@ export type ErrorAnswer =
   | 'Unauthorized'
   | 'Forbidden'
   | 'NotFound'
+  | 'RequestTimeout'
   | 'Conflict'
   | 'Gone'
   | 'PreconditionFailed'

@@ -5,6 +5,7 @@ import { byteDecided, dimensionRejections, foreignFormats, lyingHeaders, nonImag
 import { metadataRejections, multipartRejections } from './form.corpus.ts';
 import { nameCases, nameRejections } from './names.corpus.ts';
 import { tokenCases } from './tokens.corpus.ts';
+import { dateRejections, silentMistakes, textRejections } from './audit.corpus.ts';
 
 /** Sends one request to the service listening at `url`. */
 export type Send = (url: string) => PromiseLike<Response>;
@@ -55,6 +56,9 @@ export const CORPUS = {
     'file names that break the part': nameRejections,
     'metadata one unit past a limit': metadataRejections,
     'multipart abuse': multipartRejections,
+    'dates that broke or sorted wrong': dateRejections,
+    'text that hides or reorders what is shown': textRejections,
+    'parameters and fields that were silently ignored': silentMistakes,
   } satisfies Record<string, Rejection[]>,
   names: nameCases,
   tokens: tokenCases,

@@ -69,6 +69,31 @@ for (const entry of [expressEntry, lambdaV2Entry] as EntryPoint[]) {
       expect((await request(app.url).delete(`/images/${id}`).set(bearer(await hs256('alice')))).status).to.equal(200);
     });
 
+    it('refuses a signed token whose sub is not a non-empty string (401), storing nothing', async () => {
+      const withSub = (sub: unknown) =>
+        new SignJWT({ sub } as never)
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer(JWT_ENV.JWT_ISSUER)
+          .setAudience(JWT_ENV.JWT_AUDIENCE)
+          .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+          .sign(new TextEncoder().encode(SECRET));
+      for (const sub of [123, ['alice'], { id: 'alice' }, '', '   ', true]) {
+        const response = await uploadAs(await withSub(sub));
+        expectError(response, 401, 'unauthorized');
+        expect(response.body.message, JSON.stringify(sub)).to.include('sub');
+      }
+      await expectNothingStored(app);
+    });
+
+    it('takes the Bearer scheme in any case (RFC 9110)', async () => {
+      const token = await hs256('alice');
+      for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+        const response = await upload(app.url, { fields: { title: scheme } }).set('Authorization', `${scheme} ${token}`);
+        expect(response.status, scheme).to.equal(201);
+        expect(response.body.image.user_id).to.equal('alice');
+      }
+    });
+
     it('keeps reads open, but refuses a bad token wherever it is sent', async () => {
       expect((await request(app.url).get('/images')).status).to.equal(200);
       expect((await request(app.url).get('/images').set(bearer(await hs256('alice')))).status).to.equal(200);
@@ -123,6 +148,26 @@ describe('write rate limits (Express)', () => {
     expectError(limited, 429, 'rate_limited');
     expect(limited.headers).to.have.property('ratelimit');
     expect((await request(app.url).get('/images')).body.images).to.have.length(3);
+  });
+
+  it('says the same wait in its message, its details and Retry-After, and logs the 429 like any answer', async () => {
+    app = await startApp(expressEntry, { env: { RATE_LIMIT_WRITES_PER_IP: '1' } });
+    expect((await upload(app.url)).status).to.equal(201);
+    const limited = await upload(app.url);
+    expectError(limited, 429, 'rate_limited');
+    const seconds = Number(limited.headers['retry-after']);
+    expect(seconds).to.be.within(1, 60);
+    expect(limited.body.details.retry_after_seconds).to.equal(seconds);
+    expect(limited.body.message).to.include(`Try again in ${seconds} second`);
+    expect(app.logs.some((line) => line.msg === 'request' && line.status === 429 && line.request_id === limited.body.request_id), 'a request log line for the 429').to.equal(true);
+  });
+
+  it('counts a header-mode upload against the user_id its form names', async () => {
+    app = await startApp(expressEntry, { env: { RATE_LIMIT_WRITES_PER_CALLER: '2' } });
+    for (let i = 0; i < 2; i += 1) expect((await upload(app.url, { fields: { user_id: 'alice' } })).status).to.equal(201);
+    expectError(await upload(app.url, { fields: { user_id: 'alice' } }), 429, 'rate_limited');
+    expect((await upload(app.url, { fields: { user_id: 'bob' } })).status, "bob's allowance is his own").to.equal(201);
+    expectError(await request(app.url).delete('/images/nope').set('X-User-Id', 'alice'), 429, 'rate_limited');
   });
 
   it('gives each caller its own allowance', async () => {

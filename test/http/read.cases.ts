@@ -67,6 +67,28 @@ export function readCases(entry: EntryPoint): void {
       expect(await listAll('/users/alice/images', { tags: 'sea,city', start_date: at(0), end_date: at(2) })).to.deep.equal([a1]);
     });
 
+    it('leaves download URLs out of a list with include_url=false, and puts them in by default', async () => {
+      await seed([{ user_id: 'alice' }, { user_id: 'bob' }]);
+      const bare = await request(app.url).get('/images').query({ include_url: 'false' });
+      expect(bare.body.images.map((i: { download_url: string | null }) => i.download_url)).to.deep.equal([null, null]);
+      const signed = await request(app.url).get('/users/alice/images');
+      expect(signed.body.images[0].download_url).to.be.a('string');
+    });
+
+    it('lists the whole of a bare end_date\'s day: start_date=D&end_date=D is that day', async () => {
+      const [id] = await seed([{ user_id: 'alice' }]);
+      const day = (await request(app.url).get(`/images/${id}`)).body.created_at.slice(0, 10) as string;
+      expect(await listAll('/images', { start_date: day, end_date: day })).to.deep.equal([id]);
+    });
+
+    it('finds a tag typed decomposed (as macOS sends it) or composed alike, and keeps İstanbul', async () => {
+      const [id] = await seed([{ user_id: 'alice', tags: 'cafe\u0301,İstanbul' }]);
+      expect((await request(app.url).get(`/images/${id}`)).body.tags).to.deep.equal(['café', 'i\u0307stanbul']);
+      expect(await listAll(`/tags/${encodeURIComponent('caf\u00E9')}/images`)).to.deep.equal([id]);
+      expect(await listAll(`/tags/${encodeURIComponent('cafe\u0301')}/images`)).to.deep.equal([id]);
+      expect(await listAll('/images', { tags: 'İSTANBUL' })).to.deep.equal([id]);
+    });
+
     it('refuses bad list parameters with 400', async () => {
       for (const query of [{ limit: 0 }, { limit: 101 }, { limit: 'ten' }, { start_date: 'yesterday' }, { end_date: '2026-02-30' }, { start_date: '2026-02-02', end_date: '2026-02-01' }, { user_id: 'a b' }, { tags: 'ok,<bad>' }]) {
         expectError(await request(app.url).get('/images').query(query), 400, 'validation_error');

@@ -66,6 +66,15 @@ export function serviceCases(entry: EntryPoint): void {
       const bundle = await request(app.url).get('/redoc/redoc.standalone.js');
       expect(bundle.status).to.equal(200);
       expect(Number(bundle.headers['content-length'])).to.be.greaterThan(100_000);
+      // Its sidebar credit loaded a logo from Redocly's CDN, which the CSP refused.
+      expect(bundle.text ?? (bundle.body as Buffer).toString()).not.to.include('cdn.redoc.ly');
+      // A browser asks for /favicon.ico when a page names no icon; both pages name one, and both answer.
+      expect(docs.text).to.include('rel="icon" href="/favicon.svg"');
+      for (const icon of ['/favicon.svg', '/favicon.ico']) {
+        const answer = await request(app.url).get(icon);
+        expect(answer.status, icon).to.equal(200);
+        expect(answer.headers['content-type']).to.equal('image/svg+xml');
+      }
       expectError(await request(app.url).get('/docs/..%2Fpackage.json'), 404, 'not_found');
     });
 
@@ -101,6 +110,16 @@ export function serviceCases(entry: EntryPoint): void {
       expect(listed.headers['access-control-expose-headers']).to.match(/X-Request-Id/i);
       const foreign = await request(app.url).get('/images').set('Origin', 'https://evil.example');
       expect(foreign.headers['access-control-allow-origin']).to.equal(undefined);
+    });
+
+    it('advertises in CORS only the methods some route serves', async function () {
+      if (!entry.answersCors) return this.skip();
+      app = await startApp(entry);
+      const preflight = await request(app.url).options('/images').set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'POST');
+      const advertised = String(preflight.headers['access-control-allow-methods']).split(',').map((method) => method.trim()).sort();
+      const served = [...new Set(Object.values((await request(app.url).get('/openapi.json')).body.paths as Record<string, object>).flatMap((item) => Object.keys(item).map((m) => m.toUpperCase())))];
+      expect(advertised).to.deep.equal(served.sort());
+      expect(advertised).not.to.include('PUT');
     });
   });
 }

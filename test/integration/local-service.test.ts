@@ -16,8 +16,8 @@ interface ImageJson {
   content_type: string;
 }
 
-/** The service as a user runs it (`npm start`, embedded S3 and DynamoDB on disk), over real HTTP. */
-describe('embedded stack: the service over HTTP with data on disk', function () {
+/** The service as a user runs it (`npm start`: SQLite and files under DATA_DIR), over real HTTP. */
+describe('local store: the service as npm start runs it, over HTTP, data on disk', function () {
   this.timeout(120_000);
   let dataDir: string;
   let server: ServerProcess | undefined;

@@ -13,6 +13,8 @@ import { localStorage } from '../../apps/storage/local.ts';
 import { memoryStorage } from '../../apps/storage/memory.ts';
 import type { Storage } from '../../apps/storage/storage.ts';
 import { ManualClock } from './fakes.ts';
+import { answerProblem } from './answer-check.ts';
+import type { HttpResponse, Route } from '../../apps/http/types.ts';
 import { listenOnLoopback } from './listen.ts';
 
 /** The backends an app can run on in tests: process memory, or the local store in a fresh data folder. */
@@ -81,12 +83,18 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
   const dataDir = backend === 'local' ? await mkdtemp(join(tmpdir(), 'image-service-app-')) : undefined;
   let container: Container | undefined;
   let storage: Storage | undefined;
+  // Every answer is held to what its route declares, so the code and /openapi.json cannot drift.
+  const problems: string[] = [];
+  const observeResponses = (route: Route | undefined, response: HttpResponse): void => {
+    const problem = answerProblem(route, response);
+    if (problem !== undefined) problems.push(problem);
+  };
   const server = await listenOnLoopback(async (url) => {
     const config = loadConfig({ STORAGE: backend, PUBLIC_URL: url, ...(dataDir === undefined ? {} : { DATA_DIR: dataDir }), ...WRITES_UNLIMITED, ...options.env });
     // Imported statically, not through openStorage: mocha loads these files as CommonJS, and a
     // dynamic import would load the domain a second time as ES modules (two DomainError classes).
     storage = backend === 'local' ? await localStorage(config, clock) : memoryStorage(config, clock);
-    container = buildContainer(config, storage, { ...options.overrides, clock, logger });
+    container = buildContainer(config, storage, { ...options.overrides, clock, logger, observeResponses });
     return entry.serve(container);
   });
   return {
@@ -104,6 +112,7 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
       await server.close();
       storage!.close();
       if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+      if (problems.length > 0) throw new Error(`answers that break their declarations:\n  ${problems.join('\n  ')}`);
     },
   };
 }

@@ -32,7 +32,8 @@ export async function serveStore<S extends SelfServedStore>(make: (publicUrl: st
   let store: S | undefined;
   const server = await listenOnLoopback(async (url) => {
     store = await make(url);
-    return expressApp(TEST_LIMITS, { route: createRouter(fileRoutes(store, async () => true)), authenticate: async () => undefined, logger: createLogger({ level: 'silent' }) });
+    const routes = fileRoutes(store, async () => true);
+    return expressApp(TEST_LIMITS, { route: createRouter(routes), methods: ['GET', 'POST'], authenticate: async () => undefined, logger: createLogger({ level: 'silent' }) });
   });
   return {
     store: store!,
