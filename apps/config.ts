@@ -54,6 +54,13 @@ export interface Config {
   uploadBudgetBytes: number;
   /** A request body that sends nothing for this long is cut off with 408. */
   bodyIdleTimeoutMs: number;
+  /** Store originals exactly as uploaded (metadata and all); then only their owner is given them. */
+  keepOriginalMetadata: boolean;
+  /**
+   * `local`: `npm start` makes the variants itself, in a bounded worker. `external`: another
+   * process does (the processor function on AWS, fed by the bucket's events).
+   */
+  processing: { mode: 'local' | 'external'; concurrency: number };
 }
 
 export class ConfigError extends Error {
@@ -130,6 +137,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     // 256 MiB is 25 uploads at the 10 MiB limit: room for a busy 1-2 GiB machine to keep working.
     uploadBudgetBytes: check('UPLOAD_BUDGET_MB', 256, (raw) => (/^\d{1,6}$/.test(raw) && Number(raw) >= 11 ? Number(raw) : undefined), 'a whole number of MiB, at least 11 (one upload at the limit)') * MiB,
+    keepOriginalMetadata: check('KEEP_ORIGINAL_METADATA', false, parseBoolean, 'true or false'),
+    processing: {
+      mode: check('PROCESSING', 'local' as 'local' | 'external', (raw) => (raw === 'local' || raw === 'external' ? raw : undefined), 'local or external'),
+      concurrency: check('PROCESSING_CONCURRENCY', 1, (raw) => (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 16 ? Number(raw) : undefined), 'a whole number from 1 to 16'),
+    },
     bodyIdleTimeoutMs: check('BODY_IDLE_TIMEOUT_SECONDS', 30, (raw) => (/^\d{1,4}$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined), 'a whole number of seconds, at least 1') * 1000,
   };
   config.identity = identityConfig(read, check, problems);
@@ -155,6 +167,10 @@ function identityConfig(read: (name: string) => string | undefined, check: Check
   if (hasSecret && hasJwks) problems.push('Set JWT_SECRET or JWT_JWKS_URL, not both.');
   if (secret !== undefined) return { mode, issuer: issuer ?? '', audience: audience ?? '', secret };
   return { mode, issuer: issuer ?? '', audience: audience ?? '', jwksUrl: jwksUrl ?? '' };
+}
+
+function parseBoolean(raw: string): boolean | undefined {
+  return raw === 'true' ? true : raw === 'false' ? false : undefined;
 }
 
 function parseCount(raw: string): number | undefined {

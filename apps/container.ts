@@ -9,6 +9,14 @@ import { CompleteDirectUpload, StartDirectUpload, SweepExpiredUploads } from '..
 import { DeleteImage } from '../core/use-cases/delete-image.ts';
 import { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import { UploadImage } from '../core/use-cases/upload-image.ts';
+import { Originals } from '../core/use-cases/originals.ts';
+import { ImageUrls } from '../core/use-cases/image-urls.ts';
+import { ProcessImage } from '../core/use-cases/process-image.ts';
+import type { ImageProcessor } from '../core/ports/image-processor.port.ts';
+import type { ProcessingQueue } from '../core/ports/processing-queue.port.ts';
+import { StructureScrubber } from '../adapters/probe/structure-scrubber.ts';
+import { NodeContentHash } from '../adapters/system/node-content-hash.ts';
+import { ExternalQueue } from './processor/external-queue.ts';
 import { StructureProbe } from '../adapters/probe/structure-probe.ts';
 import { HmacPageTokens } from '../adapters/system/hmac-page-tokens.ts';
 import { SystemClock } from '../adapters/system/system-clock.ts';
@@ -40,6 +48,13 @@ export interface AdapterOverrides {
   logger?: Logger;
   /** Sees every HTTP answer (tests check each against what its route declares). */
   observeResponses?: DispatchDeps['observe'];
+  /** Where committed images wait for their variants; by default another process makes them (AWS). */
+  queue?: ProcessingQueue;
+  /**
+   * What renders variants, where this process makes them (the local worker). Handed in rather than
+   * imported here, so the API's Lambda bundle never carries sharp.
+   */
+  processor?: ImageProcessor;
 }
 
 /**
@@ -68,19 +83,30 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
   value(TOKENS.PendingUploads, storage.pending);
   if (storage.selfServed !== undefined && overrides.blobStore === undefined) value(TOKENS.SelfServedStore, storage.selfServed);
 
-  make(TOKENS.UploadImage, (blobs, catalog, probe, clock, ids) => new UploadImage(blobs, catalog, probe, clock, ids), [
+  value(TOKENS.ProcessingQueue, overrides.queue ?? new ExternalQueue());
+  value(TOKENS.Originals, new Originals(new StructureScrubber(), new NodeContentHash(), config.keepOriginalMetadata));
+  if (overrides.processor !== undefined) {
+    value(TOKENS.ImageProcessor, overrides.processor);
+    make(TOKENS.ProcessImage, (blobs, catalog, processor, clock) => new ProcessImage(blobs, catalog, processor, clock), [
+      TOKENS.BlobStore,
+      TOKENS.ImageCatalog,
+      TOKENS.ImageProcessor,
+      TOKENS.Clock,
+    ]);
+  }
+
+  make(TOKENS.UploadImage, (blobs, catalog, probe, originals, queue, clock, ids) => new UploadImage(blobs, catalog, probe, originals, queue, clock, ids), [
     TOKENS.BlobStore,
     TOKENS.ImageCatalog,
     TOKENS.ImageProbe,
+    TOKENS.Originals,
+    TOKENS.ProcessingQueue,
     TOKENS.Clock,
     TOKENS.IdGenerator,
   ]);
-  make(TOKENS.GetImage, (catalog, blobs) => new GetImage(catalog, blobs), [TOKENS.ImageCatalog, TOKENS.BlobStore]);
-  make(TOKENS.ListImages, (catalog, blobs, tokens) => new ListImages(catalog, blobs, tokens), [
-    TOKENS.ImageCatalog,
-    TOKENS.BlobStore,
-    TOKENS.PageTokens,
-  ]);
+  make(TOKENS.ImageUrls, (blobs, originals) => new ImageUrls(blobs, originals), [TOKENS.BlobStore, TOKENS.Originals]);
+  make(TOKENS.GetImage, (catalog, urls) => new GetImage(catalog, urls), [TOKENS.ImageCatalog, TOKENS.ImageUrls]);
+  make(TOKENS.ListImages, (catalog, urls, tokens) => new ListImages(catalog, urls, tokens), [TOKENS.ImageCatalog, TOKENS.ImageUrls, TOKENS.PageTokens]);
   make(TOKENS.DeleteImage, (catalog, clock) => new DeleteImage(catalog, clock), [TOKENS.ImageCatalog, TOKENS.Clock]);
   make(TOKENS.StartDirectUpload, (blobs, pending, clock, ids) => new StartDirectUpload(blobs, pending, clock, ids), [
     TOKENS.BlobStore,
@@ -88,13 +114,11 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
     TOKENS.Clock,
     TOKENS.IdGenerator,
   ]);
-  make(TOKENS.CompleteDirectUpload, (blobs, catalog, pending, probe, clock) => new CompleteDirectUpload(blobs, catalog, pending, probe, clock), [
-    TOKENS.BlobStore,
-    TOKENS.ImageCatalog,
-    TOKENS.PendingUploads,
-    TOKENS.ImageProbe,
-    TOKENS.Clock,
-  ]);
+  make(
+    TOKENS.CompleteDirectUpload,
+    (blobs, catalog, pending, probe, originals, queue, clock) => new CompleteDirectUpload(blobs, catalog, pending, probe, originals, queue, clock),
+    [TOKENS.BlobStore, TOKENS.ImageCatalog, TOKENS.PendingUploads, TOKENS.ImageProbe, TOKENS.Originals, TOKENS.ProcessingQueue, TOKENS.Clock],
+  );
   make(TOKENS.SweepExpiredUploads, (blobs, pending, clock) => new SweepExpiredUploads(blobs, pending, clock), [TOKENS.BlobStore, TOKENS.PendingUploads, TOKENS.Clock]);
   make(TOKENS.CheckReadiness, (blobs, catalog) => new CheckReadiness(blobs, catalog), [TOKENS.BlobStore, TOKENS.ImageCatalog]);
   return container;

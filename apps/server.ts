@@ -5,12 +5,20 @@ import { createExpressApp } from './express-app.ts';
 import { SystemClock } from '../adapters/system/system-clock.ts';
 import { openStorage } from './storage/storage.ts';
 import { TOKENS } from './tokens.ts';
+import { createLogger } from './logger.ts';
+import { LocalWorker } from './processor/local-worker.ts';
+import type { ImageProcessor } from '../core/ports/image-processor.port.ts';
 
 const config = loadConfigOrExit();
 const clock = new SystemClock();
+const logger = createLogger({ level: config.logLevel, base: { service: 'image-service' } });
 const storage = await openStorage(config, clock).catch(exitWith('Cannot open the storage'));
-const container = buildContainer(config, storage, { clock });
-const logger = resolve(container, TOKENS.Logger);
+// Variants are made here unless another process makes them (PROCESSING=external). sharp is
+// imported only then, so nothing else ever loads it.
+const worker = config.processing.mode === 'local' ? new LocalWorker(logger, { concurrency: config.processing.concurrency, sweepMs: 60_000 }) : undefined;
+const processor = worker === undefined ? undefined : await loadProcessor();
+const container = buildContainer(config, storage, { clock, logger, ...(worker === undefined ? {} : { queue: worker, processor: processor! }) });
+worker?.start(resolve(container, TOKENS.ProcessImage), resolve(container, TOKENS.ImageCatalog));
 
 // DynamoDB's TTL and the bucket's lifecycle rule clear abandoned direct uploads on AWS; on one
 // machine nothing would, so a sweep does.
@@ -38,9 +46,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
     server.closeAllConnections();
-    storage.close();
-    process.exit(0);
+    // An image half-processed is simply processed again after the restart.
+    void Promise.race([worker?.stop(), new Promise((done) => setTimeout(done, 5000))]).finally(() => {
+      storage.close();
+      process.exit(0);
+    });
   });
+}
+
+async function loadProcessor(): Promise<ImageProcessor> {
+  const { SharpImageProcessor, configureSharp } = await import('../adapters/sharp/sharp-image-processor.ts');
+  // One libvips thread per image: the API shares this machine's cores with the worker.
+  configureSharp({ threads: 1 });
+  return new SharpImageProcessor();
 }
 
 function exitWith(context: string): (error: unknown) => never {

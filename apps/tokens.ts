@@ -11,6 +11,11 @@ import type { CompleteDirectUpload, StartDirectUpload, SweepExpiredUploads } fro
 import type { DeleteImage } from '../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import type { UploadImage } from '../core/use-cases/upload-image.ts';
+import type { Originals } from '../core/use-cases/originals.ts';
+import type { ImageUrls } from '../core/use-cases/image-urls.ts';
+import type { ProcessImage } from '../core/use-cases/process-image.ts';
+import type { ImageProcessor } from '../core/ports/image-processor.port.ts';
+import type { ProcessingQueue } from '../core/ports/processing-queue.port.ts';
 import type { SelfServedStore } from '../adapters/system/self-served-store.ts';
 import type { Logger } from './logger.ts';
 import type { Config } from './config.ts';
@@ -49,6 +54,12 @@ export const TOKENS = {
   StartDirectUpload: token<StartDirectUpload>('StartDirectUpload'),
   CompleteDirectUpload: token<CompleteDirectUpload>('CompleteDirectUpload'),
   SweepExpiredUploads: token<SweepExpiredUploads>('SweepExpiredUploads'),
+  Originals: token<Originals>('Originals'),
+  ImageUrls: token<ImageUrls>('ImageUrls'),
+  ProcessingQueue: token<ProcessingQueue>('ProcessingQueue'),
+  /** Bound only where this process makes variants (never in the API's Lambda). */
+  ImageProcessor: token<ImageProcessor>('ImageProcessor'),
+  ProcessImage: token<ProcessImage>('ProcessImage'),
   /** Bound only in tests: sees every HTTP answer with its route. */
   ResponseObserver: token<NonNullable<DispatchDeps['observe']>>('ResponseObserver'),
 } as const;

@@ -18,6 +18,10 @@ import { SystemClock } from '../adapters/system/system-clock.ts';
 import { UuidGenerator } from '../adapters/system/uuid-generator.ts';
 import { awsStorage } from '../apps/storage/aws.ts';
 import { UploadImage } from '../core/use-cases/upload-image.ts';
+import { Originals } from '../core/use-cases/originals.ts';
+import { StructureScrubber } from '../adapters/probe/structure-scrubber.ts';
+import { NodeContentHash } from '../adapters/system/node-content-hash.ts';
+import { ExternalQueue } from '../apps/processor/external-queue.ts';
 import { startDynamoDbLocal } from '../test/support/dynamodb-local.ts';
 import { makeImage } from '../test/support/images.ts';
 import { LOCAL_CREDENTIALS, startS3rver } from '../scripts/local-aws-servers.ts';
@@ -59,7 +63,9 @@ async function main(): Promise<void> {
   const aws = { ...base.aws, s3Endpoint: s3Server.endpoint, dynamodbEndpoint: dynamoLocal.server.endpoint, credentials: LOCAL_CREDENTIALS };
   const storage = awsStorage(aws, '*');
   await storage.setup();
-  const upload = new UploadImage(storage.blobStore, storage.catalog, new StructureProbe(), new SystemClock(), new UuidGenerator());
+  // As the API's Lambda runs it: originals scrubbed, variants left to the processor function.
+  const originals = new Originals(new StructureScrubber(), new NodeContentHash(), false);
+  const upload = new UploadImage(storage.blobStore, storage.catalog, new StructureProbe(), originals, new ExternalQueue(), new SystemClock(), new UuidGenerator());
   // The floor: the same two writes with clients of the same making, and nothing else.
   const s3 = makeS3Client({ region: aws.region, endpoint: aws.s3Endpoint, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
   const { doc } = makeDynamoClients({ region: aws.region, endpoint: aws.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });

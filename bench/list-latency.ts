@@ -52,6 +52,8 @@ function image(i: number): Image {
     width: 1200,
     height: 800,
     storageKey: `images/${id}.jpg`,
+    checksum: `sha256:${String(i).padStart(64, '0')}`,
+    status: 'ready',
     createdAt,
     updatedAt: createdAt,
   };

@@ -1,11 +1,11 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError, notFound } from '../../core/errors.ts';
 import { isDeleted } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
-import type { CatalogPage, CatalogQuery, ImageCatalog } from '../../core/ports/image-catalog.port.ts';
+import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome } from '../../core/ports/image-catalog.port.ts';
 import { catalogUnavailable, isConditionalCheckFailed, orUnavailable } from './dynamodb-errors.ts';
-import { INDEX, fromImageItem, imageKey, ownerTagPartition, tagLinkItems, tagLinkKeys, tagPartition, timePartition, toImageItem, userPartition } from './image-item.ts';
+import { INDEX, PROCESSING_PARTITION, fromImageItem, idOfImageKey, imageKey, ownerTagPartition, tagLinkItems, tagLinkKeys, tagPartition, timePartition, toImageItem, userPartition } from './image-item.ts';
 import { mergeNewestFirst, queryStream, take } from './merged-streams.ts';
 import type { SortKeyRange, StreamSource } from './merged-streams.ts';
 
@@ -27,8 +27,8 @@ function cancelledByCondition(error: unknown, index: number): boolean {
   return reasons === undefined ? index === 0 : reasons[index]?.Code === 'ConditionalCheckFailed';
 }
 
-/** Attempts at a delete that keeps meeting a concurrent change of the same image. */
-const DELETE_ATTEMPTS = 3;
+/** Attempts at a change that keeps meeting a concurrent change of the same image. */
+const ATTEMPTS = 3;
 
 /**
  * The catalog on one DynamoDB table (docs: shared/design/data-model.md). An image with tags is
@@ -77,7 +77,7 @@ export class DynamoDbImageCatalog implements ImageCatalog {
         TableName: this.tableName,
         Key: imageKey(id),
         ConditionExpression: 'ownerId = :caller AND updatedAt = :seen AND attribute_not_exists(deletedAt)',
-        UpdateExpression: `SET deletedAt = :at, updatedAt = :at REMOVE ${INDEX.byUser.partitionKey}, ${INDEX.byUser.sortKey}, ${INDEX.byTime.partitionKey}, ${INDEX.byTime.sortKey}`,
+        UpdateExpression: `SET deletedAt = :at, updatedAt = :at REMOVE ${[INDEX.byUser, INDEX.byTime, INDEX.work].flatMap((index) => [index.partitionKey, index.sortKey]).join(', ')}`,
         ExpressionAttributeValues: { ':caller': ownerId, ':seen': image.updatedAt, ':at': deletedAt },
       };
       const links = tagLinkKeys(image);
@@ -89,7 +89,7 @@ export class DynamoDbImageCatalog implements ImageCatalog {
         const changed = isConditionalCheckFailed(error) || cancelledByCondition(error, 0);
         if (!changed) throw catalogUnavailable(error);
         // Deleted or changed by someone else meanwhile: the next read says which.
-        if (attempt === DELETE_ATTEMPTS) throw new DomainError('conflict', 'conflict', `Image ${id} keeps changing; try again.`);
+        if (attempt === ATTEMPTS) throw new DomainError('conflict', 'conflict', `Image ${id} keeps changing; try again.`);
       }
     }
   }
@@ -99,6 +99,62 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     const wanted = query.limit + 1;
     const found = query.tags?.length === 0 ? [] : await take(this.matches(query, wanted), wanted);
     return { items: found.slice(0, query.limit), more: found.length > query.limit };
+  }
+
+  /**
+   * Sets the outcome on the image and on its tag links (which carry its attributes) in one
+   * transaction, on condition that the image is live, still processing and unchanged since read.
+   */
+  async recordProcessed(id: string, outcome: ProcessingOutcome, at: string): Promise<boolean> {
+    const fields: Record<string, unknown> =
+      outcome.status === 'ready' ? { status: 'ready', variants: outcome.variants, placeholder: outcome.placeholder, updatedAt: at } : { status: 'failed', statusReason: outcome.reason, updatedAt: at };
+    const names = Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name]));
+    const values = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value]));
+    const set = `SET ${Object.keys(fields).map((name) => `#${name} = :${name}`).join(', ')}`;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+      const image = await this.get(id);
+      if (image === undefined || isDeleted(image) || image.status !== 'processing') return false;
+      const update = {
+        TableName: this.tableName,
+        Key: imageKey(id),
+        ConditionExpression: 'attribute_not_exists(deletedAt) AND #status = :processing AND #updatedAt = :seen',
+        UpdateExpression: `${set} REMOVE ${INDEX.work.partitionKey}, ${INDEX.work.sortKey}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ':processing': 'processing', ':seen': image.updatedAt },
+      };
+      const links = tagLinkKeys(image).map((Key) => ({
+        Update: { TableName: this.tableName, Key, ConditionExpression: 'attribute_exists(PK)', UpdateExpression: set, ExpressionAttributeNames: names, ExpressionAttributeValues: values },
+      }));
+      try {
+        if (links.length === 0) await this.doc.send(new UpdateCommand(update));
+        else await this.transact([{ Update: update }, ...links]);
+        return true;
+      } catch (error) {
+        const changed = isConditionalCheckFailed(error) || (error instanceof Error && error.name === 'TransactionCanceledException' && /ConditionalCheckFailed/.test(JSON.stringify((error as { CancellationReasons?: unknown }).CancellationReasons ?? '')));
+        if (!changed) throw catalogUnavailable(error);
+      }
+    }
+    throw catalogUnavailable(new Error(`image ${id} kept changing while its processing was recorded`));
+  }
+
+  /** Sparse index GSI3 holds exactly the live images still processing (eventually consistent: callers read each again). */
+  async listProcessing(limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const { Items: items } = await orUnavailable(
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX.work.name,
+          KeyConditionExpression: '#pk = :processing',
+          ExpressionAttributeNames: { '#pk': INDEX.work.partitionKey },
+          ExpressionAttributeValues: { ':processing': PROCESSING_PARTITION },
+          ScanIndexForward: true,
+          Limit: limit,
+        }),
+      ),
+    );
+    // The index projects keys only: the id is all a sweep needs.
+    return (items ?? []).map((item) => idOfImageKey(String(item.PK)));
   }
 
   // A read of a key no image has: it needs only the permission the service uses anyway,

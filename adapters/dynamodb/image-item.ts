@@ -1,6 +1,6 @@
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { isDeleted, sortKey } from '../../core/image.ts';
-import type { Image, ImageFormat } from '../../core/image.ts';
+import type { Image, ImageFormat, ImageStatus, Variant, VariantName } from '../../core/image.ts';
 
 export type Item = Record<string, NativeAttributeValue>;
 export type Key = { PK: string; SK: string };
@@ -8,9 +8,14 @@ export type Key = { PK: string; SK: string };
 export const INDEX = {
   byUser: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
   byTime: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  /** Sparse: the live images still waiting for their variants, which a restarted worker resumes. */
+  work: { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
 } as const;
 
+export const PROCESSING_PARTITION = 'PROCESSING';
+
 export const imageKey = (id: string): Key => ({ PK: `IMAGE#${id}`, SK: 'IMAGE' });
+export const idOfImageKey = (pk: string): string => pk.slice('IMAGE#'.length);
 export const userPartition = (ownerId: string): string => `USER#${ownerId}`;
 export const timePartition = (shard: number): string => `TIME#${shard}`;
 export const tagPartition = (tag: string): string => `TAG#${tag}`;
@@ -39,6 +44,7 @@ export function toImageItem(image: Image, shards: number): Item {
         GSI1SK: sortKey(image),
         GSI2PK: timePartition(shardOf(image.id, shards)),
         GSI2SK: sortKey(image),
+        ...(image.status === 'processing' ? { GSI3PK: PROCESSING_PARTITION, GSI3SK: sortKey(image) } : {}),
       };
   return { ...imageKey(image.id), ...indexKeys, ...image };
 }
@@ -58,9 +64,14 @@ export function fromImageItem(item: Item): Image {
     width: item.width as number,
     height: item.height as number,
     storageKey: item.storageKey as string,
+    checksum: item.checksum as string,
+    status: item.status as ImageStatus,
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
   };
+  if (item.statusReason !== undefined) image.statusReason = item.statusReason as string;
+  if (item.variants !== undefined) image.variants = item.variants as Record<VariantName, Variant>;
+  if (item.placeholder !== undefined) image.placeholder = item.placeholder as string;
   if (item.deletedAt !== undefined) image.deletedAt = item.deletedAt as string;
   return image;
 }

@@ -1,7 +1,7 @@
 import { DomainError, notFound } from '../../core/errors.ts';
 import { isDeleted, sortKey } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
-import type { CatalogPage, CatalogQuery, ImageCatalog } from '../../core/ports/image-catalog.port.ts';
+import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome } from '../../core/ports/image-catalog.port.ts';
 
 /** The catalog in process memory, with exactly the listing semantics of the DynamoDB one. */
 export class MemoryImageCatalog implements ImageCatalog {
@@ -31,6 +31,28 @@ export class MemoryImageCatalog implements ImageCatalog {
       .filter((image) => !isDeleted(image) && matchesQuery(image, query))
       .sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : -1));
     return { items: matches.slice(0, query.limit).map((image) => structuredClone(image)), more: matches.length > query.limit };
+  }
+
+  async recordProcessed(id: string, outcome: ProcessingOutcome, at: string): Promise<boolean> {
+    const image = this.images.get(id);
+    if (image === undefined || isDeleted(image) || image.status !== 'processing') return false;
+    image.status = outcome.status;
+    image.updatedAt = at;
+    if (outcome.status === 'ready') {
+      image.variants = structuredClone(outcome.variants);
+      image.placeholder = outcome.placeholder;
+    } else {
+      image.statusReason = outcome.reason;
+    }
+    return true;
+  }
+
+  async listProcessing(limit: number): Promise<string[]> {
+    return [...this.images.values()]
+      .filter((image) => !isDeleted(image) && image.status === 'processing')
+      .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1))
+      .slice(0, Math.max(limit, 0))
+      .map((image) => image.id);
   }
 
   async ping(): Promise<void> {}

@@ -44,4 +44,9 @@ export const MIGRATIONS: readonly string[] = [
     etag TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // The image pipeline: images wait in this index while their variants are made.
+  `
+  ALTER TABLE images ADD COLUMN processing INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX images_processing ON images (sort_key) WHERE processing = 1 AND deleted_at IS NULL;
+  `,
 ];

@@ -1,7 +1,7 @@
 import { DomainError, notFound } from '../../core/errors.ts';
 import { isDeleted, sortKey } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
-import type { CatalogPage, CatalogQuery, ImageCatalog } from '../../core/ports/image-catalog.port.ts';
+import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome } from '../../core/ports/image-catalog.port.ts';
 import { guarded, isUniqueViolation } from './database.ts';
 import type { Db } from './database.ts';
 
@@ -23,7 +23,9 @@ export class SqliteImageCatalog implements ImageCatalog {
     const range = 'sort_key >= @from AND sort_key < @below';
     const tagRange = 't.sort_key >= @from AND t.sort_key < @below';
     this.statements = {
-      insert: db.prepare('INSERT INTO images (id, owner_id, sort_key, deleted_at, doc) VALUES (@id, @owner, @sortKey, @deletedAt, @doc)'),
+      insert: db.prepare('INSERT INTO images (id, owner_id, sort_key, deleted_at, processing, doc) VALUES (@id, @owner, @sortKey, @deletedAt, @processing, @doc)'),
+      recordProcessed: db.prepare("UPDATE images SET processing = 0, doc = @doc WHERE id = @id AND processing = 1 AND deleted_at IS NULL"),
+      processing: db.prepare('SELECT id FROM images WHERE processing = 1 AND deleted_at IS NULL ORDER BY sort_key LIMIT ?').pluck(),
       insertTag: db.prepare('INSERT INTO image_tags (tag, sort_key, image_id, owner_id) VALUES (?, ?, ?, ?)'),
       deleteTag: db.prepare('DELETE FROM image_tags WHERE tag = ? AND sort_key = ?'),
       get: db.prepare('SELECT doc FROM images WHERE id = ?').pluck(),
@@ -42,7 +44,10 @@ export class SqliteImageCatalog implements ImageCatalog {
     };
   }
 
-  /** Every statement a request may run, for the test that reads their query plans. */
+  /**
+   * Every statement a request may run, for the test that reads their query plans. The worker's
+   * list of unfinished images is left out: it walks a partial index holding only those images.
+   */
   get requestStatements(): Record<string, string> {
     return Object.fromEntries(Object.entries(this.statements).map(([name, statement]) => [name, statement.source]));
   }
@@ -51,7 +56,14 @@ export class SqliteImageCatalog implements ImageCatalog {
     guarded(() => {
       try {
         this.db.transaction(() => {
-          this.statements.insert.run({ id: image.id, owner: image.ownerId, sortKey: sortKey(image), deletedAt: image.deletedAt ?? null, doc: JSON.stringify(image) });
+          this.statements.insert.run({
+            id: image.id,
+            owner: image.ownerId,
+            sortKey: sortKey(image),
+            deletedAt: image.deletedAt ?? null,
+            processing: image.status === 'processing' ? 1 : 0,
+            doc: JSON.stringify(image),
+          });
           if (!isDeleted(image)) for (const tag of new Set(image.tags)) this.statements.insertTag.run(tag, sortKey(image), image.id, image.ownerId);
         }).immediate();
       } catch (error) {
@@ -96,6 +108,25 @@ export class SqliteImageCatalog implements ImageCatalog {
     });
     const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.doc) as Image);
     return { items, more: rows.length > query.limit };
+  }
+
+  async recordProcessed(id: string, outcome: ProcessingOutcome, at: string): Promise<boolean> {
+    return guarded(() =>
+      this.db.transaction(() => {
+        const doc = this.statements.get.get(id) as string | undefined;
+        if (doc === undefined) return false;
+        const image = JSON.parse(doc) as Image;
+        const done: Image =
+          outcome.status === 'ready'
+            ? { ...image, status: 'ready', variants: outcome.variants, placeholder: outcome.placeholder, updatedAt: at }
+            : { ...image, status: 'failed', statusReason: outcome.reason, updatedAt: at };
+        return this.statements.recordProcessed.run({ id, doc: JSON.stringify(done) }).changes === 1;
+      }).immediate(),
+    );
+  }
+
+  async listProcessing(limit: number): Promise<string[]> {
+    return guarded(() => this.statements.processing.all(Math.max(limit, 0)) as string[]);
   }
 
   async ping(): Promise<void> {

@@ -105,6 +105,16 @@ export const startUploadBody = doc(
 
 const nullableText = (description: string) => z.nullable(doc(z.string(), { description }));
 
+const variant = doc(
+  z.strictObject({
+    url: doc(z.string(), { format: 'uri', description: 'Presigned, like `download_url`.' }),
+    width: z.number().check(z.int()),
+    height: z.number().check(z.int()),
+    content_type: z.literal('image/webp'),
+  }),
+  { id: 'Variant' },
+);
+
 export const image = doc(
   z.strictObject({
     image_id: doc(z.string(), { description: 'Server-generated id.', examples: [EXAMPLE_ID] }),
@@ -113,15 +123,24 @@ export const image = doc(
     description: nullableText('Null when none (or a blank one) was given.'),
     tags: doc(z.array(z.string()), { description: 'Lower-cased and de-duplicated, in the order first given.', maxItems: LIMITS.tagsPerImage }),
     file_name: doc(z.string(), { description: 'The uploaded file name, sanitised, with the extension of the detected format; display only.' }),
-    file_size: doc(z.number().check(z.int()), { description: 'Bytes.', minimum: LIMITS.minFileBytes, maximum: LIMITS.maxFileBytes }),
+    file_size: doc(z.number().check(z.int()), { description: 'Bytes of the stored original (after its metadata was scrubbed).', minimum: 1, maximum: LIMITS.maxFileBytes }),
     content_type: doc(z.enum(CONTENT_TYPES), { description: 'Detected from the bytes.' }),
     width: doc(z.number().check(z.int()), { minimum: LIMITS.minSide, maximum: LIMITS.maxSide }),
     height: doc(z.number().check(z.int()), { minimum: LIMITS.minSide, maximum: LIMITS.maxSide }),
     format: z.enum(Object.keys(FORMATS) as [string, ...string[]]),
     created_at: doc(z.string(), { format: 'date-time' }),
     updated_at: doc(z.string(), { format: 'date-time' }),
-    download_url: z.nullable(doc(z.string(), { description: `A presigned URL, valid for ${LIMITS.expiresIn.default} s; null when not asked for.`, format: 'uri' })),
-    thumbnail_url: z.nullable(doc(z.string(), { description: 'Null until image variants exist.', format: 'uri' })),
+    download_url: z.nullable(doc(z.string(), { description: `The original, presigned for ${LIMITS.expiresIn.default} s; null when not asked for (or, with originals kept as uploaded, for anyone but the owner).`, format: 'uri' })),
+    thumbnail_url: z.nullable(doc(z.string(), { description: "`variants.thumb.url`: null until the variants exist.", format: 'uri' })),
+    status: doc(z.enum(['processing', 'ready', 'failed']), { description: '`processing` until the variants exist, then `ready`, or `failed` (see `status_reason`). The original can be downloaded in every state.' }),
+    status_reason: z.optional(doc(z.string(), { description: 'Why processing failed, for a `failed` image.' })),
+    variants: z.nullable(
+      doc(z.strictObject({ thumb: variant, display: variant }), {
+        description: '`thumb`: 400x400, centre crop; `display`: within 1080x1350, aspect kept. WebP, orientation applied, sRGB, no metadata. Null while processing.',
+      }),
+    ),
+    placeholder: z.nullable(doc(z.string(), { description: 'A ThumbHash of the image (base64), to show blurred while the thumbnail loads; null while processing.' })),
+    checksum: doc(z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/)), { description: '`sha256:` and the hex digest of the stored original.', examples: [`sha256:${'9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'}`] }),
   }),
   { id: 'Image' },
 );

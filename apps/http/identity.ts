@@ -46,3 +46,13 @@ export function claimedCaller(request: HttpRequest): string | undefined {
   const named = request.authorizedCaller ?? request.headers['x-user-id'] ?? request.upload?.fields.user_id ?? request.body?.user_id;
   return typeof named === 'string' && named.trim() !== '' ? named.trim().slice(0, 256) : undefined;
 }
+
+/**
+ * Who is reading: the verified caller, or in header mode the X-User-Id a reader may send. It only
+ * ever narrows what is shown (an original kept with its metadata is its owner's alone).
+ */
+export function viewerOf(request: HttpRequest, mode: IdentityMode): string | undefined {
+  if (request.authorizedCaller !== undefined) return request.authorizedCaller;
+  const named = mode === 'header' ? request.headers['x-user-id']?.trim() : undefined;
+  return named === '' ? undefined : named;
+}

@@ -6,7 +6,7 @@ import type { GetImage, ListImages, ListInput } from '../../core/use-cases/read-
 import type { UploadImage } from '../../core/use-cases/upload-image.ts';
 import type { CompleteDirectUpload, StartDirectUpload } from '../../core/use-cases/direct-upload.ts';
 import * as shapes from './api-shapes.ts';
-import { callerId, uploadOwner } from './identity.ts';
+import { callerId, uploadOwner, viewerOf } from './identity.ts';
 import type { IdentityMode } from './identity.ts';
 import { route } from './route-spec.ts';
 import type { Answer, ErrorAnswer, HeaderSpec } from './route-spec.ts';
@@ -44,7 +44,7 @@ const uploaded = { description: 'Stored.', schema: shapes.uploadResult, headers:
 
 /** The routes of the API contract (shared/design/api.md), independent of Express or Lambda, each declared once. */
 export function apiRoutes(deps: ApiDeps): Route[] {
-  const list = async (query: ListQuery, fixed: Pick<ListInput, 'userId' | 'tags'>): Promise<HttpResponse> => {
+  const list = async (query: ListQuery, fixed: Pick<ListInput, 'userId' | 'tags'>, viewer: string | undefined): Promise<HttpResponse> => {
     const result = await deps.listImages.execute({
       limit: query.limit,
       pageToken: query.page_token,
@@ -52,9 +52,10 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       endDate: query.end_date,
       ...fixed,
       withUrls: query.include_url ?? true,
+      viewer,
     });
     return json(200, {
-      images: result.images.map(({ image, downloadUrl }) => imageView(image, downloadUrl)),
+      images: result.images.map(imageView),
       total_count: result.images.length,
       next_page_token: result.nextPageToken,
       has_more: result.nextPageToken !== null,
@@ -107,7 +108,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handle: async (request, { body }) => {
         const file = request.upload?.file;
         if (file === undefined) throw invalid("An image file is required in the multipart field 'file'.", { field: 'file' });
-        const { image, downloadUrl } = await deps.upload.execute({
+        const signed = await deps.upload.execute({
           userId: uploadOwner(request, body.user_id ?? undefined, deps.identity),
           title: body.title ?? undefined,
           description: body.description ?? undefined,
@@ -115,7 +116,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
           fileName: file.originalName,
           bytes: file.bytes,
         });
-        return json(201, { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) }, { location: `/images/${image.id}` });
+        const { image } = signed;
+        return json(201, { message: 'Image uploaded successfully', image_id: image.id, image: imageView(signed) }, { location: `/images/${image.id}` });
       },
     }),
     route({
@@ -182,8 +184,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       },
       write: true,
       handle: async (request) => {
-        const { image, downloadUrl, created } = await deps.completeUpload.execute(request.params.upload_id ?? '', callerId(request, deps.identity));
-        return json(created ? 201 : 200, { message: 'Image uploaded successfully', image_id: image.id, image: imageView(image, downloadUrl) }, { location: `/images/${image.id}` });
+        const completed = await deps.completeUpload.execute(request.params.upload_id ?? '', callerId(request, deps.identity));
+        const { image } = completed;
+        return json(completed.created ? 201 : 200, { message: 'Image uploaded successfully', image_id: image.id, image: imageView(completed) }, { location: `/images/${image.id}` });
       },
     }),
     route({
@@ -195,7 +198,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       query: { ...shapes.listQuery, user_id: shapes.userIdQuery, tags: shapes.tagsQuery },
       answers: LIST_ANSWERS,
       errors: READ_ERRORS,
-      handle: async (_request, { query }) => list(query, { userId: query.user_id, tags: query.tags }),
+      handle: async (request, { query }) => list(query, { userId: query.user_id, tags: query.tags }, viewerOf(request, deps.identity)),
     }),
     route({
       method: 'GET',
@@ -207,7 +210,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       query: { ...shapes.listQuery, tags: shapes.tagsQuery },
       answers: LIST_ANSWERS,
       errors: READ_ERRORS,
-      handle: async (request, { query }) => list(query, { userId: request.params.user_id, tags: query.tags }),
+      handle: async (request, { query }) => list(query, { userId: request.params.user_id, tags: query.tags }, viewerOf(request, deps.identity)),
     }),
     route({
       method: 'GET',
@@ -219,7 +222,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       query: { ...shapes.listQuery, user_id: shapes.userIdQuery },
       answers: LIST_ANSWERS,
       errors: READ_ERRORS,
-      handle: async (request, { query }) => list(query, { userId: query.user_id, tags: [request.params.tag ?? ''] }),
+      handle: async (request, { query }) => list(query, { userId: query.user_id, tags: [request.params.tag ?? ''] }, viewerOf(request, deps.identity)),
     }),
     route({
       method: 'GET',
@@ -232,10 +235,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       answers: { 200: { description: 'The image.', schema: shapes.image } },
       errors: { ...READ_ERRORS, NotFound: 'No such image, or it was deleted (`not_found`).' },
       handle: async (request, { query }) => {
-        const id = request.params.image_id ?? '';
-        if (!(query.include_url ?? true)) return json(200, imageView(await deps.getImage.execute(id), null));
-        const { image, downloadUrl } = await deps.getImage.withDownloadUrl(id);
-        return json(200, imageView(image, downloadUrl));
+        return json(200, imageView(await deps.getImage.signed(request.params.image_id ?? '', viewerOf(request, deps.identity), query.include_url ?? true)));
       },
     }),
     route({
@@ -249,7 +249,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       answers: { 200: { description: 'The URL and what it serves.', schema: shapes.downloadUrl } },
       errors: { ...READ_ERRORS, NotFound: 'No such image, or it was deleted (`not_found`).' },
       handle: async (request, { query }) => {
-        const { image, downloadUrl, expiresIn } = await deps.getImage.withDownloadUrl(request.params.image_id ?? '', query.expires_in);
+        const { image, downloadUrl, expiresIn } = await deps.getImage.download(request.params.image_id ?? '', viewerOf(request, deps.identity), query.expires_in);
         return json(200, { image_id: image.id, download_url: downloadUrl, expires_in: expiresIn, content_type: image.contentType, file_size: image.fileSize });
       },
     }),

@@ -1,4 +1,12 @@
-import type { Image } from '../../core/image.ts';
+import type { Image, VariantName } from '../../core/image.ts';
+import type { SignedImage } from '../../core/use-cases/image-urls.ts';
+
+export interface VariantView {
+  url: string;
+  width: number;
+  height: number;
+  content_type: string;
+}
 
 /** The image object of the API contract (snake_case, as the service it replaces). */
 export interface ImageView {
@@ -17,9 +25,24 @@ export interface ImageView {
   updated_at: string;
   download_url: string | null;
   thumbnail_url: string | null;
+  status: Image['status'];
+  status_reason?: string;
+  variants: Record<VariantName, VariantView> | null;
+  placeholder: string | null;
+  checksum: string;
 }
 
-export function imageView(image: Image, downloadUrl: string | null): ImageView {
+function variantsView(signed: SignedImage): ImageView['variants'] {
+  const { variants } = signed.image;
+  const { thumb, display } = signed.variantUrls;
+  if (variants === undefined || thumb === undefined || display === undefined) return null;
+  const view = (name: VariantName, url: string): VariantView => ({ url, width: variants[name].width, height: variants[name].height, content_type: variants[name].contentType });
+  return { thumb: view('thumb', thumb), display: view('display', display) };
+}
+
+export function imageView(signed: SignedImage): ImageView {
+  const { image } = signed;
+  const variants = variantsView(signed);
   return {
     image_id: image.id,
     user_id: image.ownerId,
@@ -34,8 +57,13 @@ export function imageView(image: Image, downloadUrl: string | null): ImageView {
     format: image.format,
     created_at: image.createdAt,
     updated_at: image.updatedAt,
-    download_url: downloadUrl,
-    // Variants (thumbnails) do not exist yet; the field is kept so clients need no change later.
-    thumbnail_url: null,
+    download_url: signed.downloadUrl,
+    // The old service's field: the thumbnail once it exists.
+    thumbnail_url: variants?.thumb.url ?? null,
+    status: image.status,
+    ...(image.statusReason === undefined ? {} : { status_reason: image.statusReason }),
+    variants,
+    placeholder: image.placeholder ?? null,
+    checksum: image.checksum,
   };
 }

@@ -1,4 +1,4 @@
-import type { Image } from '../image.ts';
+import type { Image, Variant, VariantName } from '../image.ts';
 
 export interface CatalogQuery {
   userId?: string;
@@ -20,6 +20,11 @@ export interface CatalogPage {
   more: boolean;
 }
 
+/** What processing an image came to: its variants, or why there are none. */
+export type ProcessingOutcome =
+  | { status: 'ready'; variants: Record<VariantName, Variant>; placeholder: string }
+  | { status: 'failed'; reason: string };
+
 /** The metadata store: the one source of truth for which images exist. */
 export interface ImageCatalog {
   /** @throws DomainError `conflict` when the id exists, `unavailable` */
@@ -36,6 +41,16 @@ export interface ImageCatalog {
 
   /** @throws DomainError `unavailable` */
   list(query: CatalogQuery): Promise<CatalogPage>;
+
+  /**
+   * Records what processing came to, only while the image is live and still processing, so a
+   * deleted image never gains variants and a second run changes nothing.
+   * @returns whether it was recorded. @throws DomainError `unavailable`
+   */
+  recordProcessed(id: string, outcome: ProcessingOutcome, at: string): Promise<boolean>;
+
+  /** Ids of live images still processing, oldest first, at most `limit`: the work a restart resumes. @throws DomainError `unavailable` */
+  listProcessing(limit: number): Promise<string[]>;
 
   /** Resolves when the store answers. @throws DomainError `unavailable` */
   ping(): Promise<void>;

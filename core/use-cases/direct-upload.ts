@@ -6,9 +6,12 @@ import type { IdGenerator } from '../ports/id-generator.port.ts';
 import type { ImageCatalog } from '../ports/image-catalog.port.ts';
 import type { ImageProbe } from '../ports/image-probe.port.ts';
 import type { PendingUpload, PendingUploads } from '../ports/pending-uploads.port.ts';
+import type { ProcessingQueue } from '../ports/processing-queue.port.ts';
+import type { Originals } from './originals.ts';
 import { LIMITS, checkFileSize, isImageId, normaliseTags, parseDescription, parseTitle, parseUserId } from '../rules.ts';
 import { inspectImage, newImage } from './inspect-image.ts';
-import type { ImageWithUrl } from './read-images.ts';
+import { ImageUrls } from './image-urls.ts';
+import type { SignedImage } from './image-urls.ts';
 
 /** How long a client has to send the file and complete the upload. */
 export const UPLOAD_WINDOW_SECONDS = 15 * 60;
@@ -65,7 +68,7 @@ export class StartDirectUpload {
   }
 }
 
-export interface CompletedUpload extends ImageWithUrl {
+export interface CompletedUpload extends SignedImage {
   /** False when the upload had already been completed and this call only found the image. */
   created: boolean;
 }
@@ -80,6 +83,8 @@ export class CompleteDirectUpload {
     private readonly catalog: ImageCatalog,
     private readonly pending: PendingUploads,
     private readonly probe: ImageProbe,
+    private readonly originals: Originals,
+    private readonly queue: ProcessingQueue,
     private readonly clock: Clock,
   ) {}
 
@@ -112,18 +117,24 @@ export class CompleteDirectUpload {
     const stored = await this.blobs.stat(upload.key);
     if (stored === undefined) throw invalid('No file has been sent for this upload yet.', { field: 'file' });
     let inspected;
+    let uploaded: Uint8Array;
     try {
       checkFileSize(stored.size);
       // The whole file, not its header: a second frame header can hide anywhere in it.
-      inspected = await inspectImage(this.probe, await this.blobs.readStart(upload.key, stored.size), stored.size);
+      uploaded = await this.blobs.readStart(upload.key, stored.size);
+      inspected = await inspectImage(this.probe, uploaded, stored.size);
     } catch (error) {
       // A file that breaks a rule is refused for good; only an outage leaves it for a retry.
       if (isDomainError(error) && error.kind !== 'unavailable' && error.kind !== 'not_found') await this.discard(upload);
       throw error;
     }
 
-    const image = newImage(upload.id, upload, inspected, stored.size, this.clock.now().toISOString());
-    await this.blobs.copy(upload.key, image.storageKey, { contentType: image.contentType, fileName: image.fileName });
+    const original = this.originals.prepare(uploaded, inspected.format);
+    const image = newImage(upload.id, upload, inspected, { size: original.bytes.byteLength, checksum: original.checksum }, this.clock.now().toISOString());
+    const blob = { contentType: image.contentType, fileName: image.fileName };
+    // Scrubbed bytes are written; bytes kept as they came are copied within the store.
+    if (original.bytes === uploaded) await this.blobs.copy(upload.key, image.storageKey, blob);
+    else await this.blobs.put(image.storageKey, original.bytes, blob);
     try {
       await this.catalog.create(image);
     } catch (error) {
@@ -135,6 +146,7 @@ export class CompleteDirectUpload {
     await this.discard(upload).catch(() => {
       // The image is committed; a leftover pending object is swept later.
     });
+    this.queue.enqueue(image.id);
     return { ...(await this.withUrl(image)), created: true };
   }
 
@@ -145,9 +157,8 @@ export class CompleteDirectUpload {
     return { ...(await this.withUrl(image)), created: false };
   }
 
-  private async withUrl(image: ImageWithUrl['image']): Promise<ImageWithUrl> {
-    const expiresIn = LIMITS.expiresIn.default;
-    return { image, downloadUrl: await this.blobs.presignGet(image.storageKey, expiresIn), expiresIn };
+  private async withUrl(image: SignedImage['image']): Promise<SignedImage> {
+    return new ImageUrls(this.blobs, this.originals).sign(image, { viewer: image.ownerId });
   }
 
   private async discard(upload: PendingUpload): Promise<void> {

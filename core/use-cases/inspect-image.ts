@@ -43,8 +43,11 @@ export interface ImageMetadata {
   fileName: string | undefined;
 }
 
-/** The record of a new image, keyed by its server-made id, never by anything the client sent. */
-export function newImage(id: string, metadata: ImageMetadata, inspected: InspectedImage, size: number, now: string): Image {
+/**
+ * The record of a new image, keyed by its server-made id, never by anything the client sent;
+ * `processing` until its variants exist.
+ */
+export function newImage(id: string, metadata: ImageMetadata, inspected: InspectedImage, stored: { size: number; checksum: string }, now: string): Image {
   const { format } = inspected;
   return {
     id,
@@ -53,12 +56,14 @@ export function newImage(id: string, metadata: ImageMetadata, inspected: Inspect
     description: metadata.description,
     tags: metadata.tags,
     fileName: displayFileName(metadata.fileName, format),
-    fileSize: size,
+    fileSize: stored.size,
     contentType: FORMATS[format].contentType,
     format,
     width: inspected.width,
     height: inspected.height,
     storageKey: `images/${id}.${FORMATS[format].extension}`,
+    checksum: stored.checksum,
+    status: 'processing',
     createdAt: now,
     updatedAt: now,
   };

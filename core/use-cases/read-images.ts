@@ -1,21 +1,15 @@
 import { invalid, notFound } from '../errors.ts';
 import { isDeleted, sortKey } from '../image.ts';
 import type { Image } from '../image.ts';
-import type { BlobStore } from '../ports/blob-store.port.ts';
+import type { ImageUrls, SignedImage } from './image-urls.ts';
 import type { CatalogQuery, ImageCatalog } from '../ports/image-catalog.port.ts';
 import type { PageTokens } from '../ports/page-tokens.port.ts';
 import { LIMITS, checkIntegerInRange, isImageId, normaliseTags, parseInstant, parseRangeEnd, parseUserId } from '../rules.ts';
 
-export interface ImageWithUrl {
-  image: Image;
-  downloadUrl: string;
-  expiresIn: number;
-}
-
 export class GetImage {
   constructor(
     private readonly catalog: ImageCatalog,
-    private readonly blobs: BlobStore,
+    private readonly urls: ImageUrls,
   ) {}
 
   /** A soft-deleted image is as unknown as one that never existed. @throws `not_found` */
@@ -25,17 +19,29 @@ export class GetImage {
     return image;
   }
 
-  /** @throws `not_found`, `validation` (expiry outside 60..86400 s) */
-  async withDownloadUrl(id: string, expiresIn: number = LIMITS.expiresIn.default): Promise<ImageWithUrl> {
+  /** The image with its URLs: the original's when the viewer may have it. @throws `not_found` */
+  async signed(id: string, viewer: string | undefined, original = true): Promise<SignedImage> {
+    return this.urls.sign(await this.execute(id), { viewer, original });
+  }
+
+  /**
+   * A download URL for the original, for the requested time.
+   * @throws `not_found`, `validation` (expiry outside 60..86400 s), `forbidden` (originals kept as uploaded, not the owner)
+   */
+  async download(id: string, viewer: string | undefined, expiresIn: number = LIMITS.expiresIn.default): Promise<SignedImage & { downloadUrl: string }> {
     checkIntegerInRange(expiresIn, LIMITS.expiresIn, 'expires_in');
     const image = await this.execute(id);
-    return { image, downloadUrl: await this.blobs.presignGet(image.storageKey, expiresIn), expiresIn };
+    this.urls.checkOriginal(image, viewer);
+    const signed = await this.urls.sign(image, { expiresIn, viewer, variants: false });
+    return { ...signed, downloadUrl: signed.downloadUrl! };
   }
 }
 
 export interface ListInput {
   /** Whether each image gets a download URL (the default); signing is most of a listing's work. */
   withUrls?: boolean;
+  /** Who asks (see ImageUrls). */
+  viewer?: string | undefined;
   userId?: string;
   tags?: readonly string[];
   startDate?: string;
@@ -45,14 +51,14 @@ export interface ListInput {
 }
 
 export interface ListResult {
-  images: { image: Image; downloadUrl: string | null }[];
+  images: SignedImage[];
   nextPageToken: string | null;
 }
 
 export class ListImages {
   constructor(
     private readonly catalog: ImageCatalog,
-    private readonly blobs: BlobStore,
+    private readonly urls: ImageUrls,
     private readonly tokens: PageTokens,
   ) {}
 
@@ -63,10 +69,8 @@ export class ListImages {
     if (input.pageToken !== undefined) query.after = this.tokens.read(input.pageToken, fingerprint);
 
     const page = await this.catalog.list(query);
-    const expiresIn = LIMITS.expiresIn.default;
-    const images = await Promise.all(
-      page.items.map(async (image) => ({ image, downloadUrl: input.withUrls === false ? null : await this.blobs.presignGet(image.storageKey, expiresIn) })),
-    );
+    const withUrls = input.withUrls !== false;
+    const images = await Promise.all(page.items.map((image) => this.urls.sign(image, { viewer: input.viewer, original: withUrls, variants: withUrls })));
     const last = page.items.at(-1);
     const nextPageToken = page.more && last !== undefined ? this.tokens.issue(sortKey(last), fingerprint) : null;
     return { images, nextPageToken };

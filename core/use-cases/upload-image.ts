@@ -3,8 +3,11 @@ import type { Clock } from '../ports/clock.port.ts';
 import type { IdGenerator } from '../ports/id-generator.port.ts';
 import type { ImageCatalog } from '../ports/image-catalog.port.ts';
 import type { ImageProbe } from '../ports/image-probe.port.ts';
-import type { ImageWithUrl } from './read-images.ts';
-import { LIMITS, normaliseTags, parseDescription, parseTitle, parseUserId } from '../rules.ts';
+import type { ProcessingQueue } from '../ports/processing-queue.port.ts';
+import { ImageUrls } from './image-urls.ts';
+import type { SignedImage } from './image-urls.ts';
+import type { Originals } from './originals.ts';
+import { normaliseTags, parseDescription, parseTitle, parseUserId } from '../rules.ts';
 import { inspectImage, newImage } from './inspect-image.ts';
 
 export interface UploadInput {
@@ -22,16 +25,19 @@ export class UploadImage {
     private readonly blobs: BlobStore,
     private readonly catalog: ImageCatalog,
     private readonly probe: ImageProbe,
+    private readonly originals: Originals,
+    private readonly queue: ProcessingQueue,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
   ) {}
 
   /**
-   * Validates everything before anything is written, then writes the object and then its
-   * metadata. An object without metadata is invisible, so if the metadata write fails the
-   * object is removed and the caller sees the failure.
+   * Validates everything before anything is written, then writes the (scrubbed) original and
+   * then its metadata. An object without metadata is invisible, so if the metadata write fails
+   * the object is removed and the caller sees the failure. The image is answered `processing`:
+   * its variants are made off the request path.
    */
-  async execute(input: UploadInput): Promise<ImageWithUrl> {
+  async execute(input: UploadInput): Promise<SignedImage> {
     const metadata = {
       ownerId: parseUserId(input.userId),
       title: parseTitle(input.title),
@@ -40,9 +46,10 @@ export class UploadImage {
       fileName: input.fileName,
     };
     const inspected = await inspectImage(this.probe, input.bytes, input.bytes.byteLength);
-    const image = newImage(this.ids.next(), metadata, inspected, input.bytes.byteLength, this.clock.now().toISOString());
+    const original = this.originals.prepare(input.bytes, inspected.format);
+    const image = newImage(this.ids.next(), metadata, inspected, { size: original.bytes.byteLength, checksum: original.checksum }, this.clock.now().toISOString());
 
-    await this.blobs.put(image.storageKey, input.bytes, { contentType: image.contentType, fileName: image.fileName });
+    await this.blobs.put(image.storageKey, original.bytes, { contentType: image.contentType, fileName: image.fileName });
     try {
       await this.catalog.create(image);
     } catch (error) {
@@ -51,7 +58,7 @@ export class UploadImage {
       });
       throw error;
     }
-    const expiresIn = LIMITS.expiresIn.default;
-    return { image, downloadUrl: await this.blobs.presignGet(image.storageKey, expiresIn), expiresIn };
+    this.queue.enqueue(image.id);
+    return new ImageUrls(this.blobs, this.originals).sign(image, { viewer: image.ownerId });
   }
 }

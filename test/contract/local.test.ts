@@ -80,9 +80,11 @@ describe('SQLite catalog: every request reads through an index', () => {
     for (const [name, sql] of Object.entries(statements)) {
       if (/^\s*(INSERT|SELECT 1)/i.test(sql)) continue;
       const plan = planOf(sql);
-      const scans = plan.filter((step) => /^SCAN (?!CONSTANT)/.test(step));
+      // A partial index holds only the rows its statement wants, so reading all of it is no table scan.
+      const wholePartialIndex = (step: string) => /^SCAN images USING (COVERING )?INDEX images_processing$/.test(step);
+      const scans = plan.filter((step) => /^SCAN (?!CONSTANT)/.test(step) && !wholePartialIndex(step));
       expect(scans, `${name}: ${plan.join(' | ')}`).to.deep.equal([]);
-      expect(plan.some((step) => /^SEARCH /.test(step)), `${name} searches an index: ${plan.join(' | ')}`).to.equal(true);
+      expect(plan.some((step) => /^SEARCH /.test(step) || wholePartialIndex(step)), `${name} searches an index: ${plan.join(' | ')}`).to.equal(true);
       expect(plan.filter((step) => /TEMP B-TREE/.test(step)), `${name} sorts nothing itself: ${plan.join(' | ')}`).to.deep.equal([]);
     }
   });

@@ -52,7 +52,8 @@ describe(`the 413 for a too large upload, in Chromium${existsSync(CHROMIUM) ? ''
             const form = new FormData();
             form.append('user_id', 'alice');
             form.append('file', new Blob([new Uint8Array(size)], { type: 'image/jpeg' }), 'big.jpg');
-            const xhr = new XMLHttpRequest();
+            // This runs in the page; the test's own types know no DOM.
+            const xhr = new (globalThis as unknown as { XMLHttpRequest: new () => { open(m: string, u: string): void; onload: () => void; onerror: () => void; status: number; responseText: string; send(b: unknown): void } }).XMLHttpRequest();
             xhr.open('POST', `${api}/images`);
             xhr.onload = () => resolve({ status: xhr.status, body: xhr.responseText });
             xhr.onerror = () => resolve({ status: -1, body: 'network error' });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { EntryPoint, TestApp } from '../support/app.ts';
 import { startApp } from '../support/app.ts';
-import { MIME, makeImage, pngClaimingDimensions, svgImage, textFile, truncated } from '../support/images.ts';
+import { MIME, makeImage, storedImage, pngClaimingDimensions, svgImage, textFile, truncated } from '../support/images.ts';
 import type { TestFormat } from '../support/images.ts';
 import { upload } from '../support/upload.ts';
 import { expectError, expectNothingStored } from './expect.ts';
@@ -18,6 +18,7 @@ export function uploadCases(entry: EntryPoint): void {
     for (const format of ['jpeg', 'png', 'gif', 'webp'] as TestFormat[]) {
       it(`stores a ${format} and answers 201 with the image, a Location and a working download URL`, async () => {
         const file = makeImage({ width: 320, height: 240, format, size: 5000 });
+        const kept = storedImage({ width: 320, height: 240, format });
         const response = await upload(app.url, {
           file,
           format,
@@ -37,7 +38,7 @@ export function uploadCases(entry: EntryPoint): void {
           tags: ['nature', 'sunset', 'mountains'],
           // The name carries the detected format's extension, whatever it was called.
           file_name: `holiday.${format === 'jpeg' ? 'jpg' : format}`,
-          file_size: 5000,
+          file_size: kept.length,
           content_type: MIME[format],
           width: 320,
           height: 240,
@@ -50,7 +51,7 @@ export function uploadCases(entry: EntryPoint): void {
         const download = await request(image.download_url).get('');
         expect(download.status).to.equal(200);
         expect(download.headers['content-type']).to.equal(MIME[format]);
-        expect(Buffer.compare(download.body as Buffer, file)).to.equal(0);
+        expect(Buffer.compare(download.body as Buffer, kept)).to.equal(0);
 
         const fetched = await request(app.url).get(`/images/${id}`);
         expect(fetched.status).to.equal(200);
@@ -68,7 +69,8 @@ export function uploadCases(entry: EntryPoint): void {
       ] as const) {
         const response = await upload(app.url, { file, format });
         expect(response.status, JSON.stringify(response.body)).to.equal(201);
-        expect(response.body.image.file_size).to.equal(file.length);
+        // The padding is a comment, which the privacy scrub removes; the limits apply to what was sent.
+        expect(response.body.image.file_size).to.be.within(1, file.length);
       }
     });
 

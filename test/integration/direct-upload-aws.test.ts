@@ -12,7 +12,7 @@ import { pendingSuite, startAwsTestStack } from '../support/aws-test-stack.ts';
 import type { AwsTestStack } from '../support/aws-test-stack.ts';
 import type { EntryPoint } from '../support/app.ts';
 import { sendToStorage, startDirectUpload } from '../support/direct-upload.ts';
-import { makeImage, textFile } from '../support/images.ts';
+import { densePng, textFile } from '../support/images.ts';
 import { lambdaV2Entry } from '../support/lambda-entry.ts';
 import { listenOnLoopback } from '../support/listen.ts';
 import type { Listening } from '../support/listen.ts';
@@ -54,19 +54,19 @@ describe('AWS backend: direct uploads of files the serverless path cannot carry'
       after(() => app.close());
 
       it('takes a 9.5 MiB image through a presigned form, commits it, and serves the same bytes', async () => {
-        const file = makeImage({ width: 3000, height: 2000, format: 'jpeg', size: Math.round(9.5 * 1024 * 1024) });
-        const started = await startDirectUpload(app.url, { user_id: 'alice', title: 'Large', file_name: 'large.jpg' });
+        const file = densePng(Math.round(9.5 * 1024 * 1024));
+        const started = await startDirectUpload(app.url, { user_id: 'alice', title: 'Large', file_name: 'large.png' });
         expect(started.url.startsWith(stack.s3.endpoint), 'the form goes to storage, not the API').to.equal(true);
-        const sent = await sendToStorage(started, file, 'image/jpeg');
+        const sent = await sendToStorage(started, file, 'image/png');
         expect(sent.status, await sent.text()).to.be.oneOf([200, 201, 204]);
 
         const done = await request(app.url).post(`/uploads/${started.uploadId}/complete`).set('X-User-Id', 'alice');
         expect(done.status, JSON.stringify(done.body)).to.equal(201);
-        expect(done.body.image).to.deep.include({ file_size: file.length, width: 3000, height: 2000, format: 'jpeg' });
+        expect(done.body.image).to.deep.include({ file_size: file.length, width: 2491, height: 3997, format: 'png' });
         const download = await fetch(done.body.image.download_url);
-        expect(download.headers.get('content-type')).to.equal('image/jpeg');
+        expect(download.headers.get('content-type')).to.equal('image/png');
         expect(Buffer.from(await download.arrayBuffer()).equals(file), 'downloaded bytes equal the upload').to.equal(true);
-        expect(await objectKeys()).to.include(`images/${started.uploadId}.jpg`).and.not.include(`pending/${started.uploadId}`);
+        expect(await objectKeys()).to.include(`images/${started.uploadId}.png`).and.not.include(`pending/${started.uploadId}`);
       });
 
       it('rejects a non-image sent to the form at completion and removes it', async () => {

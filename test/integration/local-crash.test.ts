@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeImage } from '../support/images.ts';
+import { densePng } from '../support/images.ts';
 import { TAGS, USERS, download, expectNothingHalfStored } from '../support/listing-checks.ts';
 import { runServerToExit, startServerProcess } from '../support/server-process.ts';
 import type { ServerProcess } from '../support/server-process.ts';
@@ -28,7 +28,7 @@ describe('local store: kill -9 at any moment', function () {
       const { url } = server;
       // Sizes from 30 KB to 600 KB, so some writes are still in flight when the kill lands.
       const uploads = Array.from({ length: 20 }, (_, i) => {
-        const file = makeImage({ width: 200 + i, height: 150 + round, format: i % 2 === 0 ? 'jpeg' : 'png', size: 30_000 + ((i * 7919 + round * 104_729) % 570_000) });
+        const file = densePng(30_000 + ((i * 7919 + round * 104_729) % 570_000), round * 100 + i + 1);
         const form = new FormData();
         form.append('file', new Blob([file]), `crash-${round}-${i}.img`);
         form.append('user_id', USERS[i % USERS.length]!);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeImage } from '../support/images.ts';
+import { densePng } from '../support/images.ts';
 import { download, expectNothingHalfStored } from '../support/listing-checks.ts';
 import { startServerProcess } from '../support/server-process.ts';
 import type { ServerProcess } from '../support/server-process.ts';
@@ -49,8 +49,8 @@ describe('local store: a full disk', function () {
 
   it('answers writes with 503, keeps reading and serving, stores nothing by halves, and recovers when space returns', async () => {
     server = await startServerProcess({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-    const first = makeImage({ width: 300, height: 200, format: 'jpeg', size: 60_000 });
-    const stored = await upload(server.url, first, 'first.jpg');
+    const first = densePng(60_000);
+    const stored = await upload(server.url, first, 'first.png');
     expect(stored.status).to.equal(201);
     const firstId = ((await stored.json()) as { image_id: string }).image_id;
 
@@ -61,7 +61,7 @@ describe('local store: a full disk', function () {
     const statuses: number[] = [];
     let refusal: { error: string; message: string } | undefined;
     for (let i = 0; i < 12 && refusal === undefined; i += 1) {
-      const response = await upload(server.url, makeImage({ width: 320, height: 240, format: 'png', size: 120_000 + i * 16 }), `fill-${i}.png`);
+      const response = await upload(server.url, densePng(120_000 + i * 16, i + 2), `fill-${i}.png`);
       statuses.push(response.status);
       if (response.status !== 201) refusal = (await response.json()) as { error: string; message: string };
     }
@@ -76,7 +76,7 @@ describe('local store: a full disk', function () {
     expect(await readdir(join(dataDir, 'tmp')), 'temporary files left by refused writes').to.deep.equal([]);
 
     await rm(filler);
-    const again = await upload(server.url, makeImage({ width: 320, height: 240, format: 'png', size: 120_000 }), 'after.png');
+    const again = await upload(server.url, densePng(120_000, 99), 'after.png');
     expect(again.status, 'uploads work again once there is space').to.equal(201);
     await expectNothingHalfStored(server.url);
   });

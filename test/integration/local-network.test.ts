@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { networkInterfaces } from 'node:os';
-import { makeImage } from '../support/images.ts';
+import { densePng } from '../support/images.ts';
 import { freePort, startServerProcess } from '../support/server-process.ts';
 import type { ServerProcess } from '../support/server-process.ts';
 
@@ -23,7 +23,7 @@ describe(`local store: serving other machines (HOST=0.0.0.0 and PUBLIC_URL)${net
     const publicUrl = `http://${networkAddress}:${port}`;
     server = await startServerProcess({ PORT: String(port), HOST: '0.0.0.0', PUBLIC_URL: publicUrl, LOG_LEVEL: 'info' });
     const form = new FormData();
-    const bytes = makeImage({ width: 200, height: 100, format: 'png', size: 4000 });
+    const bytes = densePng(4000);
     form.append('file', new Blob([bytes]), 'far.png');
     form.append('user_id', 'remote');
     const uploaded = await fetch(`${publicUrl}/images`, { method: 'POST', body: form });

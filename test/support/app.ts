@@ -12,7 +12,9 @@ import { createExpressApp } from '../../apps/express-app.ts';
 import { localStorage } from '../../apps/storage/local.ts';
 import { memoryStorage } from '../../apps/storage/memory.ts';
 import type { Storage } from '../../apps/storage/storage.ts';
-import { ManualClock } from './fakes.ts';
+import { ManualClock, RecordingQueue } from './fakes.ts';
+import { SharpImageProcessor } from '../../adapters/sharp/sharp-image-processor.ts';
+import { TOKENS } from '../../apps/tokens.ts';
 import { answerProblem } from './answer-check.ts';
 import type { HttpResponse, Route } from '../../apps/http/types.ts';
 import { listenOnLoopback } from './listen.ts';
@@ -31,6 +33,10 @@ export interface TestApp {
   logs: Record<string, unknown>[];
   /** How many objects the blob store holds: none may be left behind by a refused request. */
   objectCount(): Promise<number>;
+  /** Ids queued for processing since the last run. */
+  queued: string[];
+  /** Processes what was queued, one by one, as the worker would; only with `processing: true`. */
+  processQueued(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +44,8 @@ export interface StartOptions {
   overrides?: Omit<AdapterOverrides, 'clock' | 'logger'>;
   env?: Record<string, string>;
   backend?: TestBackend;
+  /** Make variants with sharp when the test calls `processQueued` (else images stay `processing`). */
+  processing?: boolean;
 }
 
 /** A way to serve the service over HTTP: the Express app, or the Lambda handler behind API Gateway. */
@@ -83,6 +91,7 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
   const dataDir = backend === 'local' ? await mkdtemp(join(tmpdir(), 'image-service-app-')) : undefined;
   let container: Container | undefined;
   let storage: Storage | undefined;
+  const queue = new RecordingQueue();
   // Every answer is held to what its route declares, so the code and /openapi.json cannot drift.
   const problems: string[] = [];
   const observeResponses = (route: Route | undefined, response: HttpResponse): void => {
@@ -94,7 +103,14 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
     // Imported statically, not through openStorage: mocha loads these files as CommonJS, and a
     // dynamic import would load the domain a second time as ES modules (two DomainError classes).
     storage = backend === 'local' ? await localStorage(config, clock) : memoryStorage(config, clock);
-    container = buildContainer(config, storage, { ...options.overrides, clock, logger, observeResponses });
+    container = buildContainer(config, storage, {
+      queue,
+      ...(options.processing === true ? { processor: new SharpImageProcessor() } : {}),
+      ...options.overrides,
+      clock,
+      logger,
+      observeResponses,
+    });
     return entry.serve(container);
   });
   return {
@@ -104,6 +120,11 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
     storage: storage!,
     ...(dataDir === undefined ? {} : { dataDir }),
     logs,
+    queued: queue.ids,
+    processQueued: async () => {
+      const process = container!.get(TOKENS.ProcessImage);
+      for (const id of queue.ids.splice(0)) await process.execute(id);
+    },
     objectCount: async () => {
       if (dataDir === undefined) return (storage!.blobStore as MemoryBlobStore).size;
       return (await filesUnder(join(dataDir, 'blobs'))).length;

@@ -1,6 +1,9 @@
 import type { Clock } from '../../core/ports/clock.port.ts';
 import type { IdGenerator } from '../../core/ports/id-generator.port.ts';
 import { DomainError } from '../../core/errors.ts';
+import type { ProcessingQueue } from '../../core/ports/processing-queue.port.ts';
+import { Originals } from '../../core/use-cases/originals.ts';
+import { NodeContentHash } from '../../adapters/system/node-content-hash.ts';
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
@@ -41,3 +44,14 @@ export function failing<T extends object>(target: T, methods: ReadonlySet<keyof 
     },
   });
 }
+
+/** Remembers what was queued for processing, and runs it only when a test says so. */
+export class RecordingQueue implements ProcessingQueue {
+  readonly ids: string[] = [];
+  enqueue(imageId: string): void {
+    this.ids.push(imageId);
+  }
+}
+
+/** Originals kept as they come (the unit tests' bytes are not real images) and hashed for real. */
+export const keptOriginals = (): Originals => new Originals({ scrub: (bytes) => bytes }, new NodeContentHash(), false);

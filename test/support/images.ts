@@ -32,6 +32,14 @@ export function makeImage(opts: ImageOptions): Buffer {
   }
 }
 
+/**
+ * The bytes the service keeps of makeImage(opts): the padding sits in a comment or an unknown chunk,
+ * which the privacy scrub removes, and nothing else in these encoders is metadata.
+ */
+export function storedImage(opts: ImageOptions): Buffer {
+  return makeImage({ ...opts, size: undefined });
+}
+
 /** Concatenates head + padding + tail so the total is exactly `size`; `pad` gets the byte count to fill. */
 function fit(what: string, head: Buffer[], tail: Buffer[], size: number | undefined, pad: (gap: number) => Buffer): Buffer {
   const natural = [...head, ...tail].reduce((sum, part) => sum + part.length, 0);
@@ -100,6 +108,26 @@ function png(width: number, height: number, size: number | undefined): Buffer {
   const raw = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) rows[(y >> 3) & 1]?.copy(raw, y * stride);
   return pngFile(width, height, 1, 0, deflateSync(raw), size);
+}
+
+/**
+ * A PNG of about `bytes` bytes whose bulk is pixels, not padding: seeded noise in 8-bit greyscale,
+ * deflated without compression. The privacy scrub keeps it byte for byte, so it stands in for a real
+ * photo wherever stored size matters (durability, disk space, large transfers).
+ */
+export function densePng(bytes: number, seed = 1): Buffer {
+  const width = Math.min(4000, Math.max(50, Math.ceil(bytes / 4000)));
+  const height = Math.min(4000, Math.max(50, Math.round(bytes / (width + 1))));
+  const raw = Buffer.alloc((width + 1) * height);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < raw.length; i++) {
+    if (i % (width + 1) === 0) continue; // filter type None
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    raw[i] = state & 0xff;
+  }
+  return pngFile(width, height, 8, 0, deflateSync(raw, { level: 0 }), undefined);
 }
 
 /** A few-KB PNG whose IHDR declares width x height RGBA (a decompression-bomb header) but holds no rows. */

@@ -20,6 +20,8 @@ export function imageRecord(overrides: Partial<Image> = {}): Image {
     width: 100,
     height: 80,
     storageKey: `images/${id}.png`,
+    checksum: `sha256:${'0'.repeat(60)}${String(counter).padStart(4, '0')}`,
+    status: 'ready',
     createdAt,
     updatedAt: createdAt,
     ...overrides,

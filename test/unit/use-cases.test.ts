@@ -4,12 +4,13 @@ import { CheckReadiness } from '../../core/use-cases/check-readiness.ts';
 import { DeleteImage } from '../../core/use-cases/delete-image.ts';
 import { GetImage, ListImages } from '../../core/use-cases/read-images.ts';
 import { UploadImage } from '../../core/use-cases/upload-image.ts';
+import { ImageUrls } from '../../core/use-cases/image-urls.ts';
 import type { UploadInput } from '../../core/use-cases/upload-image.ts';
 import { MemoryBlobStore } from '../../adapters/memory/memory-blob-store.ts';
 import { MemoryImageCatalog } from '../../adapters/memory/memory-image-catalog.ts';
 import { HmacPageTokens } from '../../adapters/system/hmac-page-tokens.ts';
 import { rejection } from '../support/assertions.ts';
-import { ManualClock, SequentialIds, failing } from '../support/fakes.ts';
+import { ManualClock, RecordingQueue, SequentialIds, failing, keptOriginals } from '../support/fakes.ts';
 
 
 function setup(probed: ProbedFile = { contentType: 'image/png', width: 640, height: 480 }) {
@@ -19,6 +20,7 @@ function setup(probed: ProbedFile = { contentType: 'image/png', width: 640, heig
   const probeCalls: Uint8Array[] = [];
   const probe = { probe: async (bytes: Uint8Array) => (probeCalls.push(bytes), probed) };
   const tokens = new HmacPageTokens(Buffer.alloc(32, 7));
+  const queue = new RecordingQueue();
   const brokenBlobs = new Set<keyof MemoryBlobStore>();
   const brokenCatalog = new Set<keyof MemoryImageCatalog>();
   const blobsView = failing(blobs, () => brokenBlobs);
@@ -30,9 +32,10 @@ function setup(probed: ProbedFile = { contentType: 'image/png', width: 640, heig
     probeCalls,
     brokenBlobs,
     brokenCatalog,
-    upload: new UploadImage(blobsView, catalogView, probe, clock, new SequentialIds()),
-    get: new GetImage(catalogView, blobsView),
-    list: new ListImages(catalogView, blobsView, tokens),
+    queue,
+    upload: new UploadImage(blobsView, catalogView, probe, keptOriginals(), queue, clock, new SequentialIds()),
+    get: new GetImage(catalogView, new ImageUrls(blobsView, keptOriginals())),
+    list: new ListImages(catalogView, new ImageUrls(blobsView, keptOriginals()), tokens),
     remove: new DeleteImage(catalogView, clock),
     readiness: new CheckReadiness(blobsView, catalogView),
   };
@@ -125,7 +128,7 @@ describe('use cases', () => {
     it('returns a live image with a URL valid for the requested time', async () => {
       const s = setup();
       const { image } = await s.upload.execute(input());
-      const result = await s.get.withDownloadUrl(image.id, 600);
+      const result = await s.get.download(image.id, undefined, 600);
       expect(result.expiresIn).to.equal(600);
       const expires = Number(new URL(result.downloadUrl).searchParams.get('expires'));
       expect(expires).to.equal(Math.floor(Date.parse('2026-02-03T04:05:06.789Z') / 1000) + 600);
@@ -134,9 +137,9 @@ describe('use cases', () => {
     it('defaults the URL lifetime to an hour and refuses 59 s and 86401 s', async () => {
       const s = setup();
       const { image } = await s.upload.execute(input());
-      expect((await s.get.withDownloadUrl(image.id)).expiresIn).to.equal(3600);
-      expect((await rejection(s.get.withDownloadUrl(image.id, 59))).details).to.deep.include({ field: 'expires_in' });
-      expect((await rejection(s.get.withDownloadUrl(image.id, 86_401))).kind).to.equal('validation');
+      expect((await s.get.download(image.id, undefined)).expiresIn).to.equal(3600);
+      expect((await rejection(s.get.download(image.id, undefined, 59))).details).to.deep.include({ field: 'expires_in' });
+      expect((await rejection(s.get.download(image.id, undefined, 86_401))).kind).to.equal('validation');
     });
 
     it('treats unknown, malformed and deleted ids as not found', async () => {
@@ -145,7 +148,7 @@ describe('use cases', () => {
       await s.remove.execute(image.id, 'alice');
       for (const id of [image.id, 'no-such-id', '../../etc/passwd', 'x'.repeat(65)]) {
         expect((await rejection(s.get.execute(id))).kind, id).to.equal('not_found');
-        expect((await rejection(s.get.withDownloadUrl(id))).kind, id).to.equal('not_found');
+        expect((await rejection(s.get.download(id, undefined))).kind, id).to.equal('not_found');
       }
     });
   });
