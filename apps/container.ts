@@ -34,6 +34,7 @@ import { createAuthenticate } from './http/authenticate.ts';
 import type { DispatchDeps } from './http/dispatch.ts';
 import { createRouter } from './http/router.ts';
 import { apiRoutes } from './http/routes.ts';
+import { webRoutes, webRoutesOptions } from './http/web-routes.ts';
 import type { Route } from './http/types.ts';
 import { TOKENS } from './tokens.ts';
 import type { Token } from './tokens.ts';
@@ -140,6 +141,7 @@ export function httpRoutes(container: Container): Route[] {
     identity: resolve(container, TOKENS.Config).identity.mode,
   });
   const routes = [...api, ...docRoutes(packageJson.version, api)];
+  routes.push(...webRoutes(webRoutesOptions(resolve(container, TOKENS.Config))));
   if (container.isBound(TOKENS.SelfServedStore)) routes.push(...fileRoutes(resolve(container, TOKENS.SelfServedStore), liveObjects(resolve(container, TOKENS.ImageCatalog))));
   return routes;
 }
