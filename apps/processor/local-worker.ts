@@ -7,6 +7,8 @@ import type { Logger } from '../logger.ts';
 export interface LocalWorkerOptions {
   /** Images processed at once; each also uses sharp's threads. */
   concurrency: number;
+  /** Runs that end in an unexpected error before the image is marked failed (outages do not count). */
+  attempts: number;
   /** How often the catalog is read for unfinished images: a restart's leftovers, and retries after an outage. */
   sweepMs: number;
 }
@@ -19,6 +21,7 @@ export interface LocalWorkerOptions {
 export class LocalWorker implements ProcessingQueue {
   private readonly waiting = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  private readonly failures = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private process: ProcessImage | undefined;
   private catalog: ImageCatalog | undefined;
@@ -81,11 +84,23 @@ export class LocalWorker implements ProcessingQueue {
   private async run(imageId: string): Promise<void> {
     try {
       const result = await this.process!.execute(imageId);
+      this.failures.delete(imageId);
       this.logger.info({ image_id: imageId, result }, 'image processed');
     } catch (error) {
       // An outage: the image stays processing, and the next sweep picks it up again.
-      if (isDomainError(error, 'unavailable')) this.logger.warn({ image_id: imageId, err: error }, 'processing deferred: a store is unavailable');
-      else this.logger.error({ image_id: imageId, err: error }, 'processing failed unexpectedly');
+      if (isDomainError(error, 'unavailable')) {
+        this.logger.warn({ image_id: imageId, err: error }, 'processing deferred: a store is unavailable');
+        return;
+      }
+      const failures = (this.failures.get(imageId) ?? 0) + 1;
+      this.logger.error({ image_id: imageId, err: error, failures }, 'processing failed unexpectedly');
+      if (failures < this.options.attempts) {
+        this.failures.set(imageId, failures);
+        return;
+      }
+      this.failures.delete(imageId);
+      await this.process!.giveUp(imageId, 'The image could not be processed.').catch((giveUpError: unknown) =>
+        this.logger.warn({ image_id: imageId, err: giveUpError }, 'marking the image failed did not work; the next sweep tries again'));
     }
   }
 }

@@ -60,6 +60,15 @@ export class ProcessImage {
     return 'already done';
   }
 
+  /**
+   * Marks a still-processing image `failed` when retries are exhausted (a worker's attempts, a
+   * queue's last delivery), so nothing stays `processing` for good. Harmless if it finished meanwhile.
+   * @throws DomainError `unavailable`
+   */
+  async giveUp(imageId: string, reason: string): Promise<void> {
+    await this.catalog.recordProcessed(imageId, { status: 'failed', reason }, this.now());
+  }
+
   private async removeVariants(imageId: string): Promise<void> {
     await Promise.all(VARIANT_NAMES.map((name) => this.blobs.delete(variantKey(imageId, name))));
   }
