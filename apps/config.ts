@@ -27,8 +27,8 @@ export interface AwsConfig {
  */
 export type IdentityConfig =
   | { mode: 'header' }
-  | { mode: 'jwt'; issuer: string; audience: string; secret: Uint8Array; jwksUrl?: undefined }
-  | { mode: 'jwt'; issuer: string; audience: string; jwksUrl: string; secret?: undefined };
+  | { mode: 'jwt'; issuer: string; audience: string[]; secret: Uint8Array; jwksUrl?: undefined }
+  | { mode: 'jwt'; issuer: string; audience: string[]; jwksUrl: string; secret?: undefined };
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -61,6 +61,8 @@ export interface Config {
    * process does (the processor function on AWS, fed by the bucket's events).
    */
   processing: { mode: 'local' | 'external'; concurrency: number };
+  /** Days a deleted image stays in its owner's trash before it is erased. */
+  trashDays: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +144,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       mode: check('PROCESSING', 'local' as 'local' | 'external', (raw) => (raw === 'local' || raw === 'external' ? raw : undefined), 'local or external'),
       concurrency: check('PROCESSING_CONCURRENCY', 1, (raw) => (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 16 ? Number(raw) : undefined), 'a whole number from 1 to 16'),
     },
+    trashDays: check('TRASH_DAYS', 30, (raw) => (/^\d{1,4}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 3650 ? Number(raw) : undefined), 'a whole number of days from 1 to 3650'),
     bodyIdleTimeoutMs: check('BODY_IDLE_TIMEOUT_SECONDS', 30, (raw) => (/^\d{1,4}$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined), 'a whole number of seconds, at least 1') * 1000,
   };
   config.identity = identityConfig(read, check, problems);
@@ -165,8 +168,10 @@ function identityConfig(read: (name: string) => string | undefined, check: Check
   const hasJwks = read('JWT_JWKS_URL') !== undefined;
   if (!hasSecret && !hasJwks) problems.push('IDENTITY=jwt needs JWT_SECRET (HS256) or JWT_JWKS_URL.');
   if (hasSecret && hasJwks) problems.push('Set JWT_SECRET or JWT_JWKS_URL, not both.');
-  if (secret !== undefined) return { mode, issuer: issuer ?? '', audience: audience ?? '', secret };
-  return { mode, issuer: issuer ?? '', audience: audience ?? '', jwksUrl: jwksUrl ?? '' };
+  // Comma-separated, as API Gateway's JWT authorizer takes several client ids.
+  const audiences = (audience ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (secret !== undefined) return { mode, issuer: issuer ?? '', audience: audiences, secret };
+  return { mode, issuer: issuer ?? '', audience: audiences, jwksUrl: jwksUrl ?? '' };
 }
 
 function parseBoolean(raw: string): boolean | undefined {

@@ -6,7 +6,10 @@ import type { ImageCatalog } from '../core/ports/image-catalog.port.ts';
 import type { ImageProbe } from '../core/ports/image-probe.port.ts';
 import { CheckReadiness } from '../core/use-cases/check-readiness.ts';
 import { CompleteDirectUpload, StartDirectUpload, SweepExpiredUploads } from '../core/use-cases/direct-upload.ts';
-import { DeleteImage } from '../core/use-cases/delete-image.ts';
+import { DeleteImage, ListTrash, RestoreImage } from '../core/use-cases/trash.ts';
+import { EditImage } from '../core/use-cases/edit-image.ts';
+import { EraseUserImages, Eraser, PurgeExpired, PurgeImage } from '../core/use-cases/purge.ts';
+import { Idempotency } from '../core/use-cases/idempotency.ts';
 import { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import { UploadImage } from '../core/use-cases/upload-image.ts';
 import { Originals } from '../core/use-cases/originals.ts';
@@ -34,6 +37,9 @@ import { createAuthenticate } from './http/authenticate.ts';
 import type { DispatchDeps } from './http/dispatch.ts';
 import { createRouter } from './http/router.ts';
 import { apiRoutes } from './http/routes.ts';
+import { ERASE_BUDGET_MS, lifecycleRoutes } from './http/lifecycle-routes.ts';
+import { IdempotentRequests } from './http/idempotent-requests.ts';
+import { isDeleted } from '../core/image.ts';
 import { webRoutes, webRoutesOptions } from './http/web-routes.ts';
 import type { Route } from './http/types.ts';
 import { TOKENS } from './tokens.ts';
@@ -47,6 +53,8 @@ export interface AdapterOverrides {
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
+  /** How long `DELETE /users/{id}/images?purge=true` works before answering 202 (tests shorten it). */
+  eraseBudgetMs?: number;
   /** Sees every HTTP answer (tests check each against what its route declares). */
   observeResponses?: DispatchDeps['observe'];
   /** Where committed images wait for their variants; by default another process makes them (AWS). */
@@ -75,6 +83,7 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
   value(TOKENS.Clock, clock);
   if (overrides.observeResponses !== undefined) value(TOKENS.ResponseObserver, overrides.observeResponses);
   value(TOKENS.IdGenerator, overrides.ids ?? new UuidGenerator());
+  value(TOKENS.EraseBudgetMs, overrides.eraseBudgetMs ?? ERASE_BUDGET_MS);
   value(TOKENS.ImageProbe, overrides.probe ?? new StructureProbe());
   value(TOKENS.PageTokens, new HmacPageTokens(config.pageTokenSecret ?? storage.pageTokenSecret ?? randomBytes(32)));
 
@@ -82,6 +91,8 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
   value(TOKENS.BlobStore, overrides.blobStore ?? storage.blobStore);
   value(TOKENS.ImageCatalog, overrides.catalog ?? storage.catalog);
   value(TOKENS.PendingUploads, storage.pending);
+  value(TOKENS.ErasureRequests, storage.erasures);
+  value(TOKENS.IdempotencyStore, storage.idempotency);
   if (storage.selfServed !== undefined && overrides.blobStore === undefined) value(TOKENS.SelfServedStore, storage.selfServed);
 
   value(TOKENS.ProcessingQueue, overrides.queue ?? new ExternalQueue());
@@ -108,7 +119,20 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
   make(TOKENS.ImageUrls, (blobs, originals) => new ImageUrls(blobs, originals), [TOKENS.BlobStore, TOKENS.Originals]);
   make(TOKENS.GetImage, (catalog, urls) => new GetImage(catalog, urls), [TOKENS.ImageCatalog, TOKENS.ImageUrls]);
   make(TOKENS.ListImages, (catalog, urls, tokens) => new ListImages(catalog, urls, tokens), [TOKENS.ImageCatalog, TOKENS.ImageUrls, TOKENS.PageTokens]);
-  make(TOKENS.DeleteImage, (catalog, clock) => new DeleteImage(catalog, clock), [TOKENS.ImageCatalog, TOKENS.Clock]);
+  make(TOKENS.DeleteImage, (catalog, clock) => new DeleteImage(catalog, clock, config.trashDays), [TOKENS.ImageCatalog, TOKENS.Clock]);
+  make(TOKENS.EditImage, (catalog, clock) => new EditImage(catalog, clock), [TOKENS.ImageCatalog, TOKENS.Clock]);
+  make(TOKENS.RestoreImage, (catalog, queue, clock) => new RestoreImage(catalog, queue, clock), [TOKENS.ImageCatalog, TOKENS.ProcessingQueue, TOKENS.Clock]);
+  make(TOKENS.ListTrash, (catalog, tokens, clock) => new ListTrash(catalog, tokens, clock), [TOKENS.ImageCatalog, TOKENS.PageTokens, TOKENS.Clock]);
+  make(TOKENS.Eraser, (blobs, catalog) => new Eraser(blobs, catalog), [TOKENS.BlobStore, TOKENS.ImageCatalog]);
+  make(TOKENS.PurgeImage, (eraser, clock) => new PurgeImage(eraser, clock), [TOKENS.Eraser, TOKENS.Clock]);
+  make(TOKENS.PurgeExpired, (eraser, catalog, clock) => new PurgeExpired(eraser, catalog, clock), [TOKENS.Eraser, TOKENS.ImageCatalog, TOKENS.Clock]);
+  make(TOKENS.EraseUserImages, (eraser, catalog, requests, clock) => new EraseUserImages(eraser, catalog, requests, clock), [
+    TOKENS.Eraser,
+    TOKENS.ImageCatalog,
+    TOKENS.ErasureRequests,
+    TOKENS.Clock,
+  ]);
+  make(TOKENS.Idempotency, (store, clock) => new Idempotency(store, clock), [TOKENS.IdempotencyStore, TOKENS.Clock]);
   make(TOKENS.StartDirectUpload, (blobs, pending, clock, ids) => new StartDirectUpload(blobs, pending, clock, ids), [
     TOKENS.BlobStore,
     TOKENS.PendingUploads,
@@ -133,14 +157,26 @@ export function httpRoutes(container: Container): Route[] {
     upload: resolve(container, TOKENS.UploadImage),
     getImage: resolve(container, TOKENS.GetImage),
     listImages: resolve(container, TOKENS.ListImages),
-    deleteImage: resolve(container, TOKENS.DeleteImage),
     readiness: resolve(container, TOKENS.CheckReadiness),
     startUpload: resolve(container, TOKENS.StartDirectUpload),
     completeUpload: resolve(container, TOKENS.CompleteDirectUpload),
     version: packageJson.version,
     identity: resolve(container, TOKENS.Config).identity.mode,
   });
-  const routes = [...api, ...docRoutes(packageJson.version, api)];
+  const lifecycle = lifecycleRoutes({
+    getImage: resolve(container, TOKENS.GetImage),
+    editImage: resolve(container, TOKENS.EditImage),
+    deleteImage: resolve(container, TOKENS.DeleteImage),
+    restoreImage: resolve(container, TOKENS.RestoreImage),
+    listTrash: resolve(container, TOKENS.ListTrash),
+    purgeImage: resolve(container, TOKENS.PurgeImage),
+    eraseUser: resolve(container, TOKENS.EraseUserImages),
+    urls: resolve(container, TOKENS.ImageUrls),
+    identity: resolve(container, TOKENS.Config).identity.mode,
+    eraseBudgetMs: resolve(container, TOKENS.EraseBudgetMs),
+  });
+  const declared = [...api, ...lifecycle];
+  const routes = [...declared, ...docRoutes(packageJson.version, declared)];
   routes.push(...webRoutes(webRoutesOptions(resolve(container, TOKENS.Config))));
   if (container.isBound(TOKENS.SelfServedStore)) routes.push(...fileRoutes(resolve(container, TOKENS.SelfServedStore), liveObjects(resolve(container, TOKENS.ImageCatalog))));
   return routes;
@@ -156,7 +192,7 @@ function liveObjects(catalog: ImageCatalog): CanServe {
     const id = match?.[1] ?? match?.[2];
     if (id === undefined) return false;
     const image = await catalog.get(id);
-    return image !== undefined && image.deletedAt === undefined;
+    return image !== undefined && !isDeleted(image);
   };
 }
 
@@ -168,6 +204,7 @@ export function dispatchDeps(container: Container): DispatchDeps {
     methods: [...new Set(routes.map((route) => route.method))],
     authenticate: createAuthenticate(resolve(container, TOKENS.Config).identity),
     logger: resolve(container, TOKENS.Logger),
+    idempotent: new IdempotentRequests(resolve(container, TOKENS.Idempotency), resolve(container, TOKENS.Config).identity.mode),
     ...(container.isBound(TOKENS.ResponseObserver) ? { observe: resolve(container, TOKENS.ResponseObserver) } : {}),
   };
 }

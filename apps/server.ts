@@ -7,6 +7,7 @@ import { openStorage } from './storage/storage.ts';
 import { TOKENS } from './tokens.ts';
 import { createLogger } from './logger.ts';
 import { LocalWorker } from './processor/local-worker.ts';
+import { LocalMaintenance } from './maintenance.ts';
 import type { ImageProcessor } from '../core/ports/image-processor.port.ts';
 
 const config = loadConfigOrExit();
@@ -20,11 +21,14 @@ const processor = worker === undefined ? undefined : await loadProcessor();
 const container = buildContainer(config, storage, { clock, logger, ...(worker === undefined ? {} : { queue: worker, processor: processor! }) });
 worker?.start(resolve(container, TOKENS.ProcessImage), resolve(container, TOKENS.ImageCatalog));
 
-// DynamoDB's TTL and the bucket's lifecycle rule clear abandoned direct uploads on AWS; on one
-// machine nothing would, so a sweep does.
-const sweep = resolve(container, TOKENS.SweepExpiredUploads);
-const sweeper = setInterval(() => void sweep.execute().catch((error: unknown) => logger.warn({ err: error }, 'sweep of expired uploads failed')), 60_000);
-sweeper.unref();
+// Erasures a 202 left running, trash past its time, abandoned direct uploads: every few seconds,
+// so a 202's work goes on at once.
+const maintenance = new LocalMaintenance(
+  { sweepUploads: resolve(container, TOKENS.SweepExpiredUploads), purgeExpired: resolve(container, TOKENS.PurgeExpired), eraseUsers: resolve(container, TOKENS.EraseUserImages) },
+  logger,
+  5000,
+);
+maintenance.start();
 
 const server = createServer(createExpressApp(container));
 server.on('error', (error: NodeJS.ErrnoException) => {
@@ -47,7 +51,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     server.close();
     server.closeAllConnections();
     // An image half-processed is simply processed again after the restart.
-    void Promise.race([worker?.stop(), new Promise((done) => setTimeout(done, 5000))]).finally(() => {
+    void Promise.race([Promise.all([worker?.stop(), maintenance.stop()]), new Promise((done) => setTimeout(done, 5000))]).finally(() => {
       storage.close();
       process.exit(0);
     });

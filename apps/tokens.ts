@@ -8,7 +8,12 @@ import type { PageTokens } from '../core/ports/page-tokens.port.ts';
 import type { PendingUploads } from '../core/ports/pending-uploads.port.ts';
 import type { CheckReadiness } from '../core/use-cases/check-readiness.ts';
 import type { CompleteDirectUpload, StartDirectUpload, SweepExpiredUploads } from '../core/use-cases/direct-upload.ts';
-import type { DeleteImage } from '../core/use-cases/delete-image.ts';
+import type { DeleteImage, ListTrash, RestoreImage } from '../core/use-cases/trash.ts';
+import type { EditImage } from '../core/use-cases/edit-image.ts';
+import type { EraseUserImages, Eraser, PurgeExpired, PurgeImage } from '../core/use-cases/purge.ts';
+import type { Idempotency } from '../core/use-cases/idempotency.ts';
+import type { ErasureRequests } from '../core/ports/erasure-requests.port.ts';
+import type { IdempotencyStore } from '../core/ports/idempotency-store.port.ts';
 import type { GetImage, ListImages } from '../core/use-cases/read-images.ts';
 import type { UploadImage } from '../core/use-cases/upload-image.ts';
 import type { Originals } from '../core/use-cases/originals.ts';
@@ -41,6 +46,8 @@ export const TOKENS = {
   ImageCatalog: token<ImageCatalog>('ImageCatalog'),
   ImageProbe: token<ImageProbe>('ImageProbe'),
   PendingUploads: token<PendingUploads>('PendingUploads'),
+  ErasureRequests: token<ErasureRequests>('ErasureRequests'),
+  IdempotencyStore: token<IdempotencyStore>('IdempotencyStore'),
   Clock: token<Clock>('Clock'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   PageTokens: token<PageTokens>('PageTokens'),
@@ -50,6 +57,16 @@ export const TOKENS = {
   GetImage: token<GetImage>('GetImage'),
   ListImages: token<ListImages>('ListImages'),
   DeleteImage: token<DeleteImage>('DeleteImage'),
+  EditImage: token<EditImage>('EditImage'),
+  RestoreImage: token<RestoreImage>('RestoreImage'),
+  ListTrash: token<ListTrash>('ListTrash'),
+  Eraser: token<Eraser>('Eraser'),
+  PurgeImage: token<PurgeImage>('PurgeImage'),
+  PurgeExpired: token<PurgeExpired>('PurgeExpired'),
+  EraseUserImages: token<EraseUserImages>('EraseUserImages'),
+  Idempotency: token<Idempotency>('Idempotency'),
+  /** How long an erasure request works before it answers 202 (ms). */
+  EraseBudgetMs: token<number>('EraseBudgetMs'),
   CheckReadiness: token<CheckReadiness>('CheckReadiness'),
   StartDirectUpload: token<StartDirectUpload>('StartDirectUpload'),
   CompleteDirectUpload: token<CompleteDirectUpload>('CompleteDirectUpload'),

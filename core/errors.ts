@@ -10,8 +10,10 @@ export type ErrorKind =
   | 'not_found'
   | 'gone'
   | 'conflict'
+  | 'precondition_failed'
   | 'too_large'
   | 'unsupported_media'
+  | 'unprocessable'
   | 'rate_limited'
   | 'unavailable';
 

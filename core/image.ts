@@ -38,8 +38,12 @@ export interface Image {
   /** A ThumbHash (base64) to show blurred while the thumbnail loads. */
   placeholder?: string;
   createdAt: string;
+  /** When its owner last changed it (edit, delete, restore); strictly increasing, so it versions the image. */
   updatedAt: string;
+  /** In the owner's trash since then. */
   deletedAt?: string;
+  /** With `deletedAt`: when it is erased for good. Once this time has passed, it is as gone as if erased. */
+  purgeAt?: string;
 }
 
 /**
@@ -49,6 +53,32 @@ export interface Image {
 export const sortKey = (image: Pick<Image, 'createdAt' | 'id'>): string => `${image.createdAt}#${image.id}`;
 
 export const isDeleted = (image: Image): boolean => image.deletedAt !== undefined;
+
+/** Past its purge time (or being erased right now): no route may show or restore it any more. */
+export const isErased = (image: Image, now: string): boolean => image.purgeAt !== undefined && image.purgeAt <= now;
+
+/** The image as it is out of the trash: live again, or as its live copies (tag links) carry it. */
+export function withoutTrash<T extends Pick<Image, 'deletedAt' | 'purgeAt'>>(image: T): Omit<T, 'deletedAt' | 'purgeAt'> {
+  const live = { ...image };
+  delete live.deletedAt;
+  delete live.purgeAt;
+  return live;
+}
+
+/** The trash lists by this key, newest deletion first. */
+export const trashKey = (image: Pick<Image, 'deletedAt' | 'id'>): string => `${image.deletedAt ?? ''}#${image.id}`;
+
+/**
+ * The time to record a change made at `now`: later than the previous change even within one
+ * millisecond, so `updatedAt` alone tells two versions apart (it is what the ETag is made of).
+ */
+export function nextUpdateTime(previous: string, now: Date): string {
+  const floor = Date.parse(previous) + 1;
+  return new Date(Math.max(now.getTime(), floor)).toISOString();
+}
+
+/** The version of an image's metadata, as a strong HTTP entity tag. */
+export const etagOf = (image: Pick<Image, 'updatedAt'>): string => `"${Date.parse(image.updatedAt).toString(36)}"`;
 
 /** Where a variant's bytes live, beside the original and named by the image, never by a client. */
 export const variantKey = (imageId: string, name: VariantName): string => `variants/${imageId}/${name}.webp`;

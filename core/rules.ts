@@ -85,6 +85,14 @@ export function parseUserId(raw: string | undefined, field = 'user_id'): string 
   return raw;
 }
 
+const CHECKSUM = /^sha256:[0-9a-f]{64}$/;
+
+/** A checksum as the image object carries it: `sha256:` and 64 lowercase hex digits. */
+export function parseChecksum(raw: string, field = 'checksum'): string {
+  if (!CHECKSUM.test(raw)) throw invalid(`${field} must be sha256: followed by 64 lowercase hex digits.`, { field });
+  return raw;
+}
+
 /** Absent means no title; present but blank (nothing visible in it) is a mistake worth reporting. */
 export function parseTitle(raw: string | undefined): string | null {
   if (raw === undefined) return null;

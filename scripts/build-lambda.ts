@@ -1,6 +1,7 @@
 // `npm run build:lambda`: apps/lambda.ts bundled into dist/lambda/index.mjs and packed into
-// dist/lambda.zip (handler setting `index.handler`, Node 22 runtime). The bundle test and the
-// cold-start bench build through the same functions into folders of their own.
+// dist/lambda.zip (handler setting `index.handler`, Node 22 runtime) with the gallery's build as
+// web/. The bundle test and the cold-start bench build through the same functions into folders
+// of their own.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { BuildOptions, Metafile } from 'esbuild';
+import { buildWeb } from './build-web.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,9 +59,18 @@ const DOC_ASSETS = [
   'node_modules/redoc/bundles/redoc.standalone.js',
 ] as const;
 
-/** One machine's store and the AWS test servers: never part of a deployment. */
+/**
+ * One machine's store and the AWS test servers: never part of a deployment. Nor is the image
+ * pipeline: the processor function has its own package (scripts/build-processor.ts), and sharp
+ * in the API's would be 20 MB of native code its cold start does not need.
+ */
 const LOCAL_ONLY_PACKAGES = ['s3rver', 'dynalite', 'better-sqlite3'];
+export const PIPELINE_PACKAGES = ['sharp', 'thumbhash'];
 const LOCAL_ONLY_SOURCES = /^(adapters\/(sqlite|filesystem)\/|apps\/storage\/local\.ts$)/;
+const PIPELINE_SOURCES = /^(adapters\/sharp\/|apps\/processor\/(lambda|local-worker)\.ts$)/;
+
+/** Where the API's zip carries the gallery: beside index.mjs, where apps/http/web-routes.ts looks for it. */
+export const WEB_FOLDER = 'web';
 
 export interface LambdaBuild {
   bundlePath: string;
@@ -70,6 +81,8 @@ export interface LambdaBuild {
   entryBytes: number;
   zipBytes: number;
   metafile: Metafile;
+  /** The gallery's files in the zip, under web/. */
+  webFiles: string[];
 }
 
 /**
@@ -110,15 +123,24 @@ export function forbiddenInputs(
   return Object.keys(metafile.inputs).filter((input) => LOCAL_ONLY_SOURCES.test(input) || packagesOf(input).some(forbidden));
 }
 
-/** Imports left in the bundle that Lambda would have to resolve: only Node's own modules may remain. */
-function unbundledImports(metafile: Metafile): string[] {
-  const builtins = new Set(builtinModules);
-  return Object.values(metafile.outputs)
-    .flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path))
-    .filter((path) => !path.startsWith('node:') && !builtins.has(path) && !OPTIONAL_REQUIRES.includes(path) && !BROWSER_ONLY.includes(path));
+/** Inputs of the image pipeline (sharp, thumbhash, their adapter, the processors), which the API's bundle must not reach. */
+export function pipelineInputs(metafile: Metafile): string[] {
+  return Object.keys(metafile.inputs).filter((input) => PIPELINE_SOURCES.test(input) || packagesOf(input).some((pkg) => PIPELINE_PACKAGES.includes(pkg.name)));
 }
 
-function zip(zipPath: string, cwd: string, files: readonly string[]): void {
+/**
+ * Imports left in the bundle that Lambda would have to resolve: only Node's own modules may
+ * remain, and the packages `installed` beside the bundle.
+ */
+export function unbundledImports(metafile: Metafile, installed: readonly string[] = []): string[] {
+  const builtins = new Set(builtinModules);
+  const allowed = [...OPTIONAL_REQUIRES, ...BROWSER_ONLY, ...installed];
+  return Object.values(metafile.outputs)
+    .flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path))
+    .filter((path) => !path.startsWith('node:') && !builtins.has(path) && !allowed.includes(path));
+}
+
+export function zip(zipPath: string, cwd: string, files: readonly string[]): void {
   // -X: no extra file attributes, -D: no directory entries, -q: quiet.
   const result = spawnSync('zip', ['-X', '-D', '-q', '-9', zipPath, ...files], { cwd, encoding: 'utf8' });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
@@ -128,7 +150,7 @@ function zip(zipPath: string, cwd: string, files: readonly string[]): void {
   if (result.status !== 0) throw new Error(`zip exited with ${result.status}: ${result.stderr}`);
 }
 
-/** Builds `<outDir>/lambda/index.mjs`, `<outDir>/lambda/metafile.json` and `<outDir>/lambda.zip`. */
+/** Builds `<outDir>/lambda/index.mjs`, `<outDir>/lambda/metafile.json`, `<outDir>/lambda/web/` and `<outDir>/lambda.zip`. */
 export async function buildLambda(outDir = join(ROOT, 'dist')): Promise<LambdaBuild> {
   const bundleDir = join(outDir, 'lambda');
   const bundlePath = join(bundleDir, 'index.mjs');
@@ -147,15 +169,22 @@ export async function buildLambda(outDir = join(ROOT, 'dist')): Promise<LambdaBu
   if (forbidden.length > 0) {
     throw new Error(`The Lambda bundle must not contain dev-only or local-server code; apps/lambda.ts reaches:\n  ${forbidden.join('\n  ')}\n(see ${metafilePath})`);
   }
+  const pipeline = pipelineInputs(metafile);
+  if (pipeline.length > 0) {
+    throw new Error(`The API's Lambda bundle must not contain the image pipeline (the processor function has its own package); apps/lambda.ts reaches:\n  ${pipeline.join('\n  ')}\n(see ${metafilePath})`);
+  }
   const unbundled = unbundledImports(metafile);
   if (unbundled.length > 0) throw new Error(`The Lambda bundle imports packages it does not contain: ${unbundled.join(', ')}`);
 
   // zip skips a missing file with a warning and succeeds: an upgraded package that moved an asset must stop the build.
   const missing = DOC_ASSETS.filter((asset) => !existsSync(join(ROOT, asset)));
   if (missing.length > 0) throw new Error(`Documentation assets the docs routes serve are missing (run npm install?): ${missing.join(', ')}`);
-  zip(zipPath, bundleDir, files);
+  // The gallery, built fresh into the bundle's folder, so the zip never carries a stale or absent one.
+  const web = await buildWeb(join(bundleDir, WEB_FOLDER), { quiet: true });
+  const webFiles = web.files.map(({ name }) => `${WEB_FOLDER}/${name}`).concat(`${WEB_FOLDER}/manifest.json`);
+  zip(zipPath, bundleDir, [...files, ...webFiles]);
   zip(zipPath, ROOT, DOC_ASSETS);
-  return { bundlePath, zipPath, metafilePath, bundleBytes, entryBytes, zipBytes: (await stat(zipPath)).size, metafile };
+  return { bundlePath, zipPath, metafilePath, bundleBytes, entryBytes, zipBytes: (await stat(zipPath)).size, metafile, webFiles };
 }
 
 /** Bytes each package (or top-level source folder) contributes to the bundle, largest first. */
@@ -193,7 +222,7 @@ export const size = (bytes: number): string => (bytes >= 1e6 ? `${(bytes / 1e6).
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const built = await buildLambda();
   console.log(`bundle   ${built.bundlePath}  ${size(built.bundleBytes)} (${built.bundleBytes} bytes; index.mjs alone ${size(built.entryBytes)})`);
-  console.log(`zip      ${built.zipPath}  ${size(built.zipBytes)} (${built.zipBytes} bytes: index.mjs and ${DOC_ASSETS.length} documentation assets)`);
+  console.log(`zip      ${built.zipPath}  ${size(built.zipBytes)} (${built.zipBytes} bytes: index.mjs, ${DOC_ASSETS.length} documentation assets and the gallery's ${built.webFiles.length} files)`);
   console.log(`metafile ${built.metafilePath}`);
   console.log('largest contributors to the bundle:');
   for (const [owner, bytes] of bytesByPackage(built.metafile).slice(0, 10)) console.log(`  ${size(bytes).padStart(9)}  ${owner}`);

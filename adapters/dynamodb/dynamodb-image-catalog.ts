@@ -1,40 +1,63 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError, notFound } from '../../core/errors.ts';
-import { isDeleted } from '../../core/image.ts';
+import { isDeleted, isErased, sortKey, withoutTrash } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
-import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome } from '../../core/ports/image-catalog.port.ts';
+import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome, PurgeRight, TrashQuery } from '../../core/ports/image-catalog.port.ts';
 import { catalogUnavailable, isConditionalCheckFailed, orUnavailable } from './dynamodb-errors.ts';
-import { INDEX, PROCESSING_PARTITION, fromImageItem, idOfImageKey, imageKey, ownerTagPartition, tagLinkItems, tagLinkKeys, tagPartition, timePartition, toImageItem, userPartition } from './image-item.ts';
+import {
+  INDEX,
+  checksumPartition,
+  fromImageItem,
+  idOfImageKey,
+  imageKey,
+  ownerTagPartition,
+  processingPartition,
+  purgePartition,
+  tagLinkItems,
+  tagPartition,
+  timePartition,
+  toImageItem,
+  trashPartition,
+  userPartition,
+} from './image-item.ts';
+import type { Item } from './image-item.ts';
 import { mergeNewestFirst, queryStream, take } from './merged-streams.ts';
 import type { SortKeyRange, StreamSource } from './merged-streams.ts';
 
 export interface DynamoDbCatalogOptions {
   /**
-   * Partitions of the by-time index. Raising it later is safe (old images keep their lower
-   * shard); lowering it would hide every image in a dropped shard.
+   * Partitions of the by-time index (and of the work queues). Raising it later is safe (old
+   * images keep their lower shard); lowering it would hide every image in a dropped shard.
    */
   timeShards: number;
 }
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** Which item of a cancelled transaction failed its condition (DynamoDB lists a reason per item, in order). */
-function cancelledByCondition(error: unknown, index: number): boolean {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  // Some engines name no reasons; only the first item carries a condition here.
-  return reasons === undefined ? index === 0 : reasons[index]?.Code === 'ConditionalCheckFailed';
-}
+type Partition = Omit<StreamSource, 'tableName' | 'range' | 'expected' | 'refill'>;
 
 /** Attempts at a change that keeps meeting a concurrent change of the same image. */
-const ATTEMPTS = 3;
+const ATTEMPTS = 5;
+
+/** A change refused by its own rules (not a race): thrown out of `change` as it is. */
+type Decision = Image | { keep: true };
+const KEEP = { keep: true } as const;
+
+/** Whether a write failed only because its condition did not hold (the item changed meanwhile). */
+function lostRace(error: unknown): boolean {
+  if (isConditionalCheckFailed(error)) return true;
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return reasons === undefined || reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+}
 
 /**
  * The catalog on one DynamoDB table (docs: shared/design/data-model.md). An image with tags is
  * written with its tag links in one transaction, and the links carry the image's attributes,
  * so every listing is one newest-first merge of Query streams that reads about one item per
  * image returned. No Scan, and no stream state: each stream resumes below the page position.
+ * Every change reads the item, decides, and writes on condition that the item's revision is
+ * still the one read, so concurrent changes (an edit, a delete, a processor) never undo each other.
  */
 export class DynamoDbImageCatalog implements ImageCatalog {
   constructor(
@@ -46,52 +69,47 @@ export class DynamoDbImageCatalog implements ImageCatalog {
   }
 
   async create(image: Image): Promise<void> {
-    const put = { TableName: this.tableName, Item: toImageItem(image, this.options.timeShards), ConditionExpression: 'attribute_not_exists(PK)' };
+    const put = { TableName: this.tableName, Item: toImageItem(image, this.options.timeShards, 1), ConditionExpression: 'attribute_not_exists(PK)' };
     const links = tagLinkItems(image);
     try {
       if (links.length === 0) await this.doc.send(new PutCommand(put));
       else await this.transact([{ Put: put }, ...links.map((Item) => ({ Put: { TableName: this.tableName, Item } }))]);
     } catch (error) {
-      if (isConditionalCheckFailed(error) || cancelledByCondition(error, 0)) throw new DomainError('conflict', 'conflict', `Image ${image.id} already exists.`);
+      if (lostRace(error)) throw new DomainError('conflict', 'conflict', `Image ${image.id} already exists.`);
       throw catalogUnavailable(error);
     }
   }
 
   async get(id: string): Promise<Image | undefined> {
-    const { Item: item } = await orUnavailable(this.doc.send(new GetCommand({ TableName: this.tableName, Key: imageKey(id), ConsistentRead: true })));
+    const item = await this.read(id);
     return item === undefined ? undefined : fromImageItem(item);
   }
 
-  /**
-   * Reads the image for its tags, then deletes it and its links in one transaction on condition
-   * that nothing changed meanwhile (`updatedAt` moves on every write): exactly one of concurrent
-   * deletes wins, and no link of a deleted image survives to list it.
-   */
-  async markDeleted(id: string, ownerId: string, deletedAt: string): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      const image = await this.get(id);
-      if (image === undefined) throw notFound(`Image ${id} was not found.`);
+  async saveEdit(before: Image, after: Image): Promise<boolean> {
+    const saved = await this.change(before.id, (current) =>
+      isDeleted(current) || current.updatedAt !== before.updatedAt ? KEEP : { ...current, title: after.title, description: after.description, tags: after.tags, updatedAt: after.updatedAt },
+    );
+    return saved !== undefined;
+  }
+
+  async markDeleted(id: string, ownerId: string, deletedAt: string, purgeAt: string): Promise<void> {
+    const deleted = await this.change(id, (image) => {
       if (image.ownerId !== ownerId) throw new DomainError('forbidden', 'forbidden', 'Only the owner can delete this image.');
       if (isDeleted(image)) throw new DomainError('gone', 'gone', `Image ${id} has already been deleted.`);
-      const update = {
-        TableName: this.tableName,
-        Key: imageKey(id),
-        ConditionExpression: 'ownerId = :caller AND updatedAt = :seen AND attribute_not_exists(deletedAt)',
-        UpdateExpression: `SET deletedAt = :at, updatedAt = :at REMOVE ${[INDEX.byUser, INDEX.byTime, INDEX.work].flatMap((index) => [index.partitionKey, index.sortKey]).join(', ')}`,
-        ExpressionAttributeValues: { ':caller': ownerId, ':seen': image.updatedAt, ':at': deletedAt },
-      };
-      const links = tagLinkKeys(image);
-      try {
-        if (links.length === 0) await this.doc.send(new UpdateCommand(update));
-        else await this.transact([{ Update: update }, ...links.map((Key) => ({ Delete: { TableName: this.tableName, Key } }))]);
-        return;
-      } catch (error) {
-        const changed = isConditionalCheckFailed(error) || cancelledByCondition(error, 0);
-        if (!changed) throw catalogUnavailable(error);
-        // Deleted or changed by someone else meanwhile: the next read says which.
-        if (attempt === ATTEMPTS) throw new DomainError('conflict', 'conflict', `Image ${id} keeps changing; try again.`);
-      }
-    }
+      return { ...image, deletedAt, purgeAt, updatedAt: deletedAt };
+    });
+    if (deleted === undefined) throw notFound(`Image ${id} was not found.`);
+  }
+
+  async restore(id: string, ownerId: string, at: string): Promise<Image> {
+    const restored = await this.change(id, (image) => {
+      if (isErased(image, at)) throw notFound(`Image ${id} was not found.`);
+      if (image.ownerId !== ownerId) throw new DomainError('forbidden', 'forbidden', 'Only the owner can restore this image.');
+      if (!isDeleted(image)) throw new DomainError('conflict', 'not_deleted', `Image ${id} is not in the trash.`);
+      return { ...withoutTrash(image), updatedAt: at };
+    });
+    if (restored === undefined) throw notFound(`Image ${id} was not found.`);
+    return restored;
   }
 
   async list(query: CatalogQuery): Promise<CatalogPage> {
@@ -101,60 +119,90 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     return { items: found.slice(0, query.limit), more: found.length > query.limit };
   }
 
-  /**
-   * Sets the outcome on the image and on its tag links (which carry its attributes) in one
-   * transaction, on condition that the image is live, still processing and unchanged since read.
-   */
-  async recordProcessed(id: string, outcome: ProcessingOutcome, at: string): Promise<boolean> {
-    const fields: Record<string, unknown> =
-      outcome.status === 'ready' ? { status: 'ready', variants: outcome.variants, placeholder: outcome.placeholder, updatedAt: at } : { status: 'failed', statusReason: outcome.reason, updatedAt: at };
-    const names = Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name]));
-    const values = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value]));
-    const set = `SET ${Object.keys(fields).map((name) => `#${name} = :${name}`).join(', ')}`;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
-      const image = await this.get(id);
-      if (image === undefined || isDeleted(image) || image.status !== 'processing') return false;
-      const update = {
-        TableName: this.tableName,
-        Key: imageKey(id),
-        ConditionExpression: 'attribute_not_exists(deletedAt) AND #status = :processing AND #updatedAt = :seen',
-        UpdateExpression: `${set} REMOVE ${INDEX.work.partitionKey}, ${INDEX.work.sortKey}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...values, ':processing': 'processing', ':seen': image.updatedAt },
-      };
-      const links = tagLinkKeys(image).map((Key) => ({
-        Update: { TableName: this.tableName, Key, ConditionExpression: 'attribute_exists(PK)', UpdateExpression: set, ExpressionAttributeNames: names, ExpressionAttributeValues: values },
-      }));
-      try {
-        if (links.length === 0) await this.doc.send(new UpdateCommand(update));
-        else await this.transact([{ Update: update }, ...links]);
-        return true;
-      } catch (error) {
-        const changed = isConditionalCheckFailed(error) || (error instanceof Error && error.name === 'TransactionCanceledException' && /ConditionalCheckFailed/.test(JSON.stringify((error as { CancellationReasons?: unknown }).CancellationReasons ?? '')));
-        if (!changed) throw catalogUnavailable(error);
-      }
-    }
-    throw catalogUnavailable(new Error(`image ${id} kept changing while its processing was recorded`));
+  async listTrash(query: TrashQuery): Promise<CatalogPage> {
+    const wanted = query.limit + 1;
+    const stream = queryStream(this.doc, {
+      tableName: this.tableName,
+      indexName: INDEX.byUser.name,
+      partitionKey: { name: INDEX.byUser.partitionKey, value: trashPartition(query.ownerId) },
+      sortKeyName: INDEX.byUser.sortKey,
+      range: { below: query.after },
+      expected: wanted,
+      refill: wanted,
+      consistentRead: false,
+    });
+    // Past its purge time an image is as good as erased; only an unfinished sweep leaves one here.
+    const found = await take(live(stream, (image) => !isErased(image, query.now)), wanted);
+    return { items: found.slice(0, query.limit), more: found.length > query.limit };
   }
 
-  /** Sparse index GSI3 holds exactly the live images still processing (eventually consistent: callers read each again). */
+  async beginPurge(id: string, right: PurgeRight, at: string): Promise<Image | undefined> {
+    if ('expiredBy' in right) {
+      const image = await this.get(id);
+      return image !== undefined && isErased(image, right.expiredBy) ? image : undefined;
+    }
+    let hidden: Image | undefined;
+    await this.change(id, (image) => {
+      if (image.ownerId !== right.ownerId) throw new DomainError('forbidden', 'forbidden', 'Only the owner can erase this image.');
+      hidden = { ...image, deletedAt: image.deletedAt ?? at, purgeAt: image.purgeAt !== undefined && image.purgeAt <= at ? image.purgeAt : at };
+      return isDeleted(image) && image.purgeAt === hidden.purgeAt ? KEEP : hidden;
+    });
+    return hidden;
+  }
+
+  async erase(id: string): Promise<void> {
+    // Hidden by beginPurge first, so it has no tag links left to remove.
+    await orUnavailable(this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: imageKey(id) })));
+  }
+
+  async listPurgeable(at: string, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const streams = this.shards().map((shard) =>
+      queryStream(this.doc, {
+        tableName: this.tableName,
+        indexName: INDEX.work.name,
+        partitionKey: { name: INDEX.work.partitionKey, value: purgePartition(shard) },
+        sortKeyName: INDEX.work.sortKey,
+        // `{purgeAt}#{id}`: every key of a purge time up to `at`.
+        range: { below: `${at}#\u{10FFFF}` },
+        expected: limit,
+        refill: limit,
+        consistentRead: false,
+      }),
+    );
+    const ids: string[] = [];
+    for (const stream of streams) for (const item of await take(stream, limit - ids.length)) ids.push(idOfImageKey(String(item.PK)));
+    return ids;
+  }
+
+  async recordProcessed(id: string, outcome: ProcessingOutcome): Promise<boolean> {
+    const recorded = await this.change(id, (image) => {
+      if (isDeleted(image) || image.status !== 'processing') return KEEP;
+      return outcome.status === 'ready'
+        ? { ...image, status: 'ready', variants: outcome.variants, placeholder: outcome.placeholder }
+        : { ...image, status: 'failed', statusReason: outcome.reason };
+    });
+    return recorded !== undefined;
+  }
+
+  /** The live images still processing, from the sparse work index (eventually consistent: callers read each again). */
   async listProcessing(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
-    const { Items: items } = await orUnavailable(
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX.work.name,
-          KeyConditionExpression: '#pk = :processing',
-          ExpressionAttributeNames: { '#pk': INDEX.work.partitionKey },
-          ExpressionAttributeValues: { ':processing': PROCESSING_PARTITION },
-          ScanIndexForward: true,
-          Limit: limit,
-        }),
-      ),
+    const streams = this.shards().map((shard) =>
+      queryStream(this.doc, {
+        tableName: this.tableName,
+        indexName: INDEX.work.name,
+        partitionKey: { name: INDEX.work.partitionKey, value: processingPartition(shard) },
+        sortKeyName: INDEX.work.sortKey,
+        range: {},
+        expected: limit,
+        refill: limit,
+        consistentRead: false,
+      }),
     );
-    // The index projects keys only: the id is all a sweep needs.
-    return (items ?? []).map((item) => idOfImageKey(String(item.PK)));
+    const ids: string[] = [];
+    for (const stream of streams) for (const item of await take(stream, limit - ids.length)) ids.push(idOfImageKey(String(item.PK)));
+    return ids;
   }
 
   // A read of a key no image has: it needs only the permission the service uses anyway,
@@ -163,32 +211,86 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     await orUnavailable(this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: 'PING', SK: 'PING' } })));
   }
 
+  private async read(id: string): Promise<Item | undefined> {
+    const { Item: item } = await orUnavailable(this.doc.send(new GetCommand({ TableName: this.tableName, Key: imageKey(id), ConsistentRead: true })));
+    return item;
+  }
+
+  /**
+   * Reads the image, lets `decide` say what it becomes (or that it stays, or throw a refusal),
+   * and writes that with its tag links in one transaction, on condition that the item is still
+   * the revision read; a lost race reads again.
+   * @returns the image as written, or undefined when there is no such image or `decide` kept it.
+   */
+  private async change(id: string, decide: (image: Image) => Decision): Promise<Image | undefined> {
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+      const item = await this.read(id);
+      if (item === undefined) return undefined;
+      const before = fromImageItem(item);
+      const after = decide(before);
+      if ('keep' in after) return undefined;
+      const rev = typeof item.rev === 'number' ? item.rev : 0;
+      // Items written before revisions existed are matched on what could have changed them.
+      const unchanged =
+        typeof item.rev === 'number'
+          ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': rev } }
+          : {
+              ConditionExpression: 'attribute_not_exists(rev) AND updatedAt = :updatedAt AND #status = :status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':updatedAt': before.updatedAt, ':status': before.status },
+            };
+      const put: TransactItem = { Put: { TableName: this.tableName, Item: toImageItem(after, this.options.timeShards, rev + 1), ...unchanged } };
+      const kept = new Set(tagLinkItems(after).map((link) => link.PK as string));
+      // A link both before and after is overwritten, not deleted: one transaction may touch an item once.
+      const removed = tagLinkItems(before).filter((link) => !kept.has(link.PK as string));
+      const writes: TransactItem[] = [
+        put,
+        ...removed.map((link) => ({ Delete: { TableName: this.tableName, Key: { PK: link.PK as string, SK: link.SK as string } } })),
+        ...tagLinkItems(after).map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+      ];
+      try {
+        if (writes.length === 1) await this.doc.send(new PutCommand(put.Put!));
+        else await this.transact(writes);
+        return after;
+      } catch (error) {
+        if (!lostRace(error)) throw catalogUnavailable(error);
+      }
+    }
+    throw new DomainError('conflict', 'conflict', `Image ${id} keeps changing; try again.`);
+  }
+
   private async transact(items: TransactItem[]): Promise<void> {
     await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
   }
 
+  private shards(): number[] {
+    return Array.from({ length: this.options.timeShards }, (_, shard) => shard);
+  }
+
   /**
    * The images matching the query, newest first. Each stream is one partition: the user's, a
-   * tag's (or a user's tag's), or a time shard; several are merged, each read a fair share at
-   * first and a little more only when it may hold the next image.
+   * tag's (or a user's tag's), a checksum's, or a time shard; several are merged, each read a
+   * fair share at first and a little more only when it may hold the next image.
    */
   private async *matches(query: CatalogQuery, wanted: number): AsyncGenerator<Image> {
     const range: SortKeyRange = { from: query.from, below: earlier(query.to, query.after) };
-    const partitions: Omit<StreamSource, 'tableName' | 'range' | 'expected' | 'refill'>[] =
-      query.tags !== undefined
-        ? query.tags.map((tag) =>
-            query.userId === undefined
-              ? { partitionKey: { name: 'PK', value: tagPartition(tag) }, sortKeyName: 'SK', consistentRead: true }
-              : { indexName: INDEX.byUser.name, partitionKey: { name: INDEX.byUser.partitionKey, value: ownerTagPartition(query.userId, tag) }, sortKeyName: INDEX.byUser.sortKey, consistentRead: false },
-          )
-        : query.userId !== undefined
-          ? [{ indexName: INDEX.byUser.name, partitionKey: { name: INDEX.byUser.partitionKey, value: userPartition(query.userId) }, sortKeyName: INDEX.byUser.sortKey, consistentRead: false }]
-          : Array.from({ length: this.options.timeShards }, (_, shard) => ({
-              indexName: INDEX.byTime.name,
-              partitionKey: { name: INDEX.byTime.partitionKey, value: timePartition(shard) },
-              sortKeyName: INDEX.byTime.sortKey,
-              consistentRead: false,
-            }));
+    const partitions: Partition[] =
+      query.checksum !== undefined && query.userId !== undefined
+        ? [{ indexName: INDEX.byChecksum.name, partitionKey: { name: INDEX.byChecksum.partitionKey, value: checksumPartition(query.userId, query.checksum) }, sortKeyName: INDEX.byChecksum.sortKey, consistentRead: false }]
+        : query.tags !== undefined
+          ? query.tags.map((tag) =>
+              query.userId === undefined
+                ? { partitionKey: { name: 'PK', value: tagPartition(tag) }, sortKeyName: 'SK', consistentRead: true }
+                : { indexName: INDEX.byUser.name, partitionKey: { name: INDEX.byUser.partitionKey, value: ownerTagPartition(query.userId, tag) }, sortKeyName: INDEX.byUser.sortKey, consistentRead: false },
+            )
+          : query.userId !== undefined
+            ? [{ indexName: INDEX.byUser.name, partitionKey: { name: INDEX.byUser.partitionKey, value: userPartition(query.userId) }, sortKeyName: INDEX.byUser.sortKey, consistentRead: false }]
+            : this.shards().map((shard) => ({
+                indexName: INDEX.byTime.name,
+                partitionKey: { name: INDEX.byTime.partitionKey, value: timePartition(shard) },
+                sortKeyName: INDEX.byTime.sortKey,
+                consistentRead: false,
+              }));
     const share = Math.ceil(wanted / partitions.length);
     const streams = partitions.map((partition) =>
       queryStream(this.doc, {
@@ -200,8 +302,15 @@ export class DynamoDbImageCatalog implements ImageCatalog {
         refill: partitions.length === 1 ? wanted : Math.max(2, Math.ceil(share / 2)),
       }),
     );
-    const merged = streams.length === 1 ? streams[0]! : mergeNewestFirst(streams, (item) => `${item.createdAt as string}#${item.id as string}`);
+    const merged = streams.length === 1 ? streams[0]! : mergeNewestFirst(streams, (item) => sortKey(item as unknown as Image));
     for (let next = await merged.next(); !next.done; next = await merged.next()) yield fromImageItem(next.value);
+  }
+}
+
+async function* live(items: AsyncIterator<Item>, keep: (image: Image) => boolean): AsyncGenerator<Image> {
+  for (let next = await items.next(); !next.done; next = await items.next()) {
+    const image = fromImageItem(next.value);
+    if (keep(image)) yield image;
   }
 }
 

@@ -1,26 +1,32 @@
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { isDeleted, sortKey } from '../../core/image.ts';
+import { isDeleted, sortKey, trashKey, withoutTrash } from '../../core/image.ts';
 import type { Image, ImageFormat, ImageStatus, Variant, VariantName } from '../../core/image.ts';
 
 export type Item = Record<string, NativeAttributeValue>;
 export type Key = { PK: string; SK: string };
 
 export const INDEX = {
+  /** An owner's live images (`USER#`), an owner's images with a tag (`UTAG#`, on tag links), an owner's trash (`TRASH#`). */
   byUser: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
   byTime: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
-  /** Sparse: the live images still waiting for their variants, which a restarted worker resumes. */
+  /** Sparse, keys only: work waiting, either variants to make (`PROCESSING#`) or files to erase (`PURGE#`, by purge time). */
   work: { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+  /** An owner's live images by checksum, so a client can skip re-uploading what is there. */
+  byChecksum: { name: 'GSI4', partitionKey: 'GSI4PK', sortKey: 'GSI4SK' },
 } as const;
-
-export const PROCESSING_PARTITION = 'PROCESSING';
 
 export const imageKey = (id: string): Key => ({ PK: `IMAGE#${id}`, SK: 'IMAGE' });
 export const idOfImageKey = (pk: string): string => pk.slice('IMAGE#'.length);
 export const userPartition = (ownerId: string): string => `USER#${ownerId}`;
+export const trashPartition = (ownerId: string): string => `TRASH#${ownerId}`;
 export const timePartition = (shard: number): string => `TIME#${shard}`;
+// The work partitions are sharded like the time index: every upload passes through one.
+export const processingPartition = (shard: number): string => `PROCESSING#${shard}`;
+export const purgePartition = (shard: number): string => `PURGE#${shard}`;
 export const tagPartition = (tag: string): string => `TAG#${tag}`;
 /** One owner's images with one tag, on GSI1 (no `#` is possible in user ids or tags). */
 export const ownerTagPartition = (ownerId: string, tag: string): string => `UTAG#${ownerId}#${tag}`;
+export const checksumPartition = (ownerId: string, checksum: string): string => `SUM#${ownerId}#${checksum}`;
 
 /**
  * FNV-1a (32 bit) over the id's UTF-8 bytes: stable across processes and releases, unlike
@@ -33,20 +39,29 @@ export function shardOf(id: string, shards: number): number {
 }
 
 /**
- * The image's own fields as attributes, plus its keys. A deleted image carries no index
- * keys, so the sparse indexes never list it.
+ * The image's own fields as attributes, plus its keys, all derived from its state: a live image
+ * is in the user, time and checksum indexes (and the processing queue while processing), a
+ * deleted one only in its owner's trash and the purge queue. `rev` counts the item's writes, so
+ * every change can be made on condition that nothing else changed it since it was read.
  */
-export function toImageItem(image: Image, shards: number): Item {
+export function toImageItem(image: Image, shards: number, rev: number): Item {
+  const shard = shardOf(image.id, shards);
   const indexKeys = isDeleted(image)
-    ? {}
+    ? {
+        GSI1PK: trashPartition(image.ownerId),
+        GSI1SK: trashKey(image),
+        ...(image.purgeAt === undefined ? {} : { GSI3PK: purgePartition(shard), GSI3SK: `${image.purgeAt}#${image.id}` }),
+      }
     : {
         GSI1PK: userPartition(image.ownerId),
         GSI1SK: sortKey(image),
-        GSI2PK: timePartition(shardOf(image.id, shards)),
+        GSI2PK: timePartition(shard),
         GSI2SK: sortKey(image),
-        ...(image.status === 'processing' ? { GSI3PK: PROCESSING_PARTITION, GSI3SK: sortKey(image) } : {}),
+        ...(image.status === 'processing' ? { GSI3PK: processingPartition(shard), GSI3SK: sortKey(image) } : {}),
+        GSI4PK: checksumPartition(image.ownerId, image.checksum),
+        GSI4SK: sortKey(image),
       };
-  return { ...imageKey(image.id), ...indexKeys, ...image };
+  return { ...imageKey(image.id), ...indexKeys, ...image, rev };
 }
 
 /** The Image back, field by field, so no storage attribute leaks out. */
@@ -73,6 +88,7 @@ export function fromImageItem(item: Item): Image {
   if (item.variants !== undefined) image.variants = item.variants as Record<VariantName, Variant>;
   if (item.placeholder !== undefined) image.placeholder = item.placeholder as string;
   if (item.deletedAt !== undefined) image.deletedAt = item.deletedAt as string;
+  if (item.purgeAt !== undefined) image.purgeAt = item.purgeAt as string;
   return image;
 }
 
@@ -92,5 +108,6 @@ export const tagLinkItems = (image: Image): Item[] =>
     SK: sortKey(image),
     GSI1PK: ownerTagPartition(image.ownerId, tag),
     GSI1SK: sortKey(image),
-    ...image,
+    // A link exists only for a live image, so it never carries the trash's fields.
+    ...withoutTrash(image),
   }));

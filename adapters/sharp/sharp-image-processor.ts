@@ -12,7 +12,10 @@ export const DISPLAY = { width: 1080, height: 1350 } as const;
  * An animation's display variant keeps moving while frames x width x height of the output stays
  * within this (60 frames at 1080x770); past it, the display variant is the first frame, still.
  * Decoding is held to the same budget on the input side, so a 10 MiB GIF of thousands of
- * large, flat frames (which compress to almost nothing) is never decoded whole.
+ * large, flat frames (which compress to almost nothing) is never decoded whole. An animation
+ * with an EXIF orientation (WebP can carry one) also gets a still display: libvips cannot turn
+ * the frames of an animation, and an unturned display would disagree with the thumb and with
+ * the width and height the API reports.
  */
 export const ANIMATION_PIXEL_BUDGET = 50_000_000;
 
@@ -46,15 +49,17 @@ export class SharpImageProcessor implements ImageProcessor {
       const first: SharpOptions = { failOn: 'error', limitInputPixels: STILL_PIXEL_LIMIT, pages: 1, sequentialRead: true };
       const meta = await sharp(input, first).metadata();
       const frames = meta.pages ?? 1;
-      const [thumb, display, placeholder] = await Promise.all([
-        this.encode(sharp(input, first).autoOrient().resize(THUMB.width, THUMB.height, { fit: 'cover', position: 'centre' })),
-        this.display(input, first, frames, meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0),
-        this.placeholder(sharp(input, first).autoOrient()),
-      ]);
+      // One after the other, not together: a worker sharing the machine with the API holds one
+      // libvips thread at a time, so uploads keep their CPU (see bench/pipeline.ts).
+      const thumb = await this.encode(sharp(input, first).autoOrient().resize(THUMB.width, THUMB.height, { fit: 'cover', position: 'centre' }));
+      const display = await this.display(input, first, (meta.orientation ?? 1) === 1 ? frames : 1, meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0);
+      const placeholder = await this.placeholder(sharp(input, first).autoOrient());
       return { variants: { thumb, display }, placeholder };
     } catch (error) {
       // sharp's messages name the decoder's complaint, never a path or an internal: fit for the owner.
-      throw invalid(`The image could not be decoded: ${(error as Error).message}`, { field: 'file' });
+      // libvips repeats its complaint on further lines; the first says it, and a reason is one line.
+      const complaint = (error as Error).message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+      throw invalid(`The image could not be decoded: ${complaint}`, { field: 'file' });
     }
   }
 

@@ -49,4 +49,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE images ADD COLUMN processing INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX images_processing ON images (sort_key) WHERE processing = 1 AND deleted_at IS NULL;
   `,
+  // The lifecycle: the trash (newest deletion first), erasure when the purge time comes, lookups by
+  // checksum, erasure requests and idempotency records. Images deleted before the trash existed get
+  // the default 30 days from their deletion.
+  `
+  ALTER TABLE images ADD COLUMN purge_at TEXT;
+  ALTER TABLE images ADD COLUMN trash_key TEXT;
+  ALTER TABLE images ADD COLUMN checksum TEXT;
+  UPDATE images SET checksum = json_extract(doc, '$.checksum');
+  UPDATE images SET purge_at = strftime('%Y-%m-%dT%H:%M:%fZ', deleted_at, '+30 days'), trash_key = deleted_at || '#' || id WHERE deleted_at IS NOT NULL;
+  UPDATE images SET doc = json_set(doc, '$.purgeAt', purge_at) WHERE purge_at IS NOT NULL;
+  CREATE INDEX images_trash ON images (owner_id, trash_key) WHERE trash_key IS NOT NULL;
+  CREATE INDEX images_purge ON images (purge_at) WHERE purge_at IS NOT NULL;
+  CREATE INDEX images_by_checksum ON images (owner_id, checksum, sort_key) WHERE deleted_at IS NULL;
+
+  CREATE TABLE erasures (owner_id TEXT PRIMARY KEY, requested_at TEXT NOT NULL, finished_at TEXT, doc TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX erasures_open ON erasures (requested_at) WHERE finished_at IS NULL;
+
+  CREATE TABLE idempotency (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    answer TEXT,
+    locked_until TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
+  `,
 ];

@@ -50,6 +50,12 @@ export const tagsQuery = queryList({
   examples: ['nature,sunset'],
 });
 export const includeUrlQuery = listQuery.include_url;
+export const checksumQuery = queryText({
+  description: "Only the user's images with exactly these bytes (the image object's `checksum`), so an app can skip uploading a photo it already sent. Needs `user_id` (or the user's path); not with `tags`.",
+  pattern: '^sha256:[0-9a-f]{64}$',
+});
+export const purgeQuery = queryBoolean({ description: 'Erase for good, now: the original, every variant and the metadata. Without it, the image goes to the trash.', default: false });
+export const trashQuery = { limit: listQuery.limit, page_token: listQuery.page_token, include_url: listQuery.include_url };
 export const expiresInQuery = queryInteger({
   description: 'Lifetime of the download URL in seconds.',
   minimum: LIMITS.expiresIn.min,
@@ -141,6 +147,8 @@ export const image = doc(
     ),
     placeholder: z.nullable(doc(z.string(), { description: 'A ThumbHash of the image (base64), to show blurred while the thumbnail loads; null while processing.' })),
     checksum: doc(z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/)), { description: '`sha256:` and the hex digest of the stored original.', examples: [`sha256:${'9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'}`] }),
+    deleted_at: z.optional(doc(z.string(), { format: 'date-time', description: 'In the trash since then (trash listings only).' })),
+    purge_at: z.optional(doc(z.string(), { format: 'date-time', description: 'When a trashed image is erased for good, unless restored before.' })),
   }),
   { id: 'Image' },
 );
@@ -188,7 +196,51 @@ export const downloadUrl = doc(
   { id: 'DownloadUrl' },
 );
 
-export const deleteResult = doc(z.strictObject({ message: z.literal('Image deleted successfully'), image_id: z.string() }), { id: 'DeleteResult' });
+export const editBody = doc(
+  z.strictObject({
+    title: z.optional(z.nullable(doc(z.string(), { ...METADATA.title, description: `${METADATA.title.description} null removes it.` }))),
+    description: z.optional(z.nullable(doc(z.string(), { ...METADATA.description, description: `${METADATA.description.description} null removes it.` }))),
+    tags: z.optional(
+      z.nullable(
+        doc(z.union([z.string(), z.array(z.string())]), {
+          description: `The new tags (they replace the old ones): comma-separated, or a list; each ${TAG_RULE}. null or [] removes them all.`,
+          examples: [['nature', 'sunset']],
+          expected: 'a string or a list of strings',
+        }),
+      ),
+    ),
+  }),
+  { id: 'ImagePatch', description: 'A JSON merge patch (RFC 7396) of the editable fields: a field left out stays as it is, null clears it. The rules of `POST /images` apply.' },
+);
+
+export const deleteResult = doc(
+  z.strictObject({
+    message: z.literal('Image deleted successfully'),
+    image_id: z.string(),
+    deleted_at: doc(z.string(), { format: 'date-time' }),
+    purge_at: doc(z.string(), { format: 'date-time', description: 'When it is erased for good unless restored: `deleted_at` plus the trash retention (TRASH_DAYS).' }),
+  }),
+  { id: 'DeleteResult', description: 'In the trash: restore it with `POST /images/{image_id}/restore` until `purge_at`.' },
+);
+
+export const eraseResult = doc(z.strictObject({ message: z.literal('Image erased'), image_id: z.string() }), {
+  id: 'EraseResult',
+  description: 'The original, its variants and its metadata are gone from the stores; every route now answers 404 for it.',
+});
+
+export const deleteAnswer = doc(z.union([deleteResult, eraseResult]), { id: 'DeleteAnswer', description: 'In the trash, or erased (purge=true).' });
+
+export const erasure = doc(
+  z.strictObject({
+    user_id: z.string(),
+    status: doc(z.enum(['running', 'done']), { description: '`done` once nothing the user had when asking is left.' }),
+    requested_at: doc(z.string(), { format: 'date-time' }),
+    finished_at: z.nullable(doc(z.string(), { format: 'date-time' })),
+    erased: doc(z.number().check(z.int()), { description: 'Images erased so far.', minimum: 0 }),
+    status_url: doc(z.string(), { description: '`/users/{user_id}/erasure`' }),
+  }),
+  { id: 'Erasure', description: "The erasure of all of a user's images (trash included) that were there when it was asked for." },
+);
 
 export const health = doc(z.strictObject({ status: z.literal('healthy'), service: z.string(), version: z.string() }), { id: 'Health' });
 
@@ -206,6 +258,10 @@ export const ERROR_CODES = [
   'not_found',
   'gone',
   'conflict',
+  'not_deleted',
+  'precondition_failed',
+  'idempotency_key_in_use',
+  'idempotency_key_reused',
   'payload_too_large',
   'unsupported_media_type',
   'request_timeout',

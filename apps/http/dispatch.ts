@@ -3,6 +3,7 @@ import { DomainError, invalid } from '../../core/errors.ts';
 import type { Authenticate } from './authenticate.ts';
 import { claimedCaller } from './identity.ts';
 import type { WriteLimits } from './write-limits.ts';
+import type { IdempotentRequests } from './idempotent-requests.ts';
 import { errorResponse } from './errors.ts';
 import type { BodySource } from './multipart.ts';
 import type { RouteMatch } from './router.ts';
@@ -52,16 +53,23 @@ export interface DispatchDeps {
   limits?: WriteLimits;
   /** The methods some route serves: what CORS may advertise, and nothing more. */
   methods: string[];
+  /** Where retries of idempotent routes are recognised. */
+  idempotent?: IdempotentRequests;
 }
 
 const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
-export async function dispatch({ route, authenticate, logger, observe, limits }: DispatchDeps, incoming: IncomingHttp): Promise<HttpResponse> {
+export async function dispatch({ route, authenticate, logger, observe, limits, idempotent }: DispatchDeps, incoming: IncomingHttp): Promise<HttpResponse> {
   const started = performance.now();
   let response: HttpResponse;
   let matched: Route | undefined;
   let limitHeaders: Record<string, string> = {};
   const isWrite = WRITES.has(incoming.method);
+  const failure = (error: unknown): HttpResponse => {
+    const answer = errorResponse(error, incoming.requestId);
+    if (answer.status >= 500) logger.error({ request_id: incoming.requestId, err: error }, 'request failed');
+    return answer;
+  };
   try {
     // Before the body is read: a flood from one address costs no more than its headers.
     if (limits !== undefined && isWrite && incoming.clientIp !== undefined) {
@@ -91,10 +99,12 @@ export async function dispatch({ route, authenticate, logger, observe, limits }:
       limitHeaders = { ...limitHeaders, ...verdict.headers };
       if (verdict.refusal !== undefined) throw verdict.refusal;
     }
-    response = await matched.handle(request);
+    const handle = matched.handle.bind(matched);
+    // A refusal is an answer like any other: it is stored for a retry with the same key.
+    const answer = () => handle(request).catch((error: unknown) => failure(error));
+    response = idempotent !== undefined && matched.idempotent === true ? await idempotent.run(request, answer) : await handle(request);
   } catch (error) {
-    response = errorResponse(error, incoming.requestId);
-    if (response.status >= 500) logger.error({ request_id: incoming.requestId, err: error }, 'request failed');
+    response = failure(error);
   }
   response.headers = { ...STANDARD_HEADERS, ...limitHeaders, 'x-request-id': incoming.requestId, ...response.headers };
   const ms = Math.round((performance.now() - started) * 10) / 10;
@@ -107,8 +117,8 @@ export async function dispatch({ route, authenticate, logger, observe, limits }:
 export const JSON_BODY_LIMIT = 16 * 1024;
 
 async function readJsonObject(incoming: IncomingHttp): Promise<Record<string, unknown>> {
-  if (!/^application\/json\s*(;|$)/i.test(incoming.headers['content-type'] ?? '')) {
-    throw invalid('The body must be a JSON object sent as application/json.');
+  if (!/^application\/(merge-patch\+)?json\s*(;|$)/i.test(incoming.headers['content-type'] ?? '')) {
+    throw invalid('The body must be a JSON object sent as application/json (or application/merge-patch+json).');
   }
   let parsed: unknown;
   try {

@@ -10,8 +10,10 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   gone: 410,
+  precondition_failed: 412,
   too_large: 413,
   unsupported_media: 415,
+  unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
 };

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import type { Answer, DeclaredRoute, ErrorAnswer, RouteSpec } from './route-spec.ts';
+import { errorsOf } from './route-spec.ts';
+import type { Answer, DeclaredRoute, ErrorAnswer, HeaderSpec, RouteSpec } from './route-spec.ts';
 import type { SchemaMeta } from './schema.ts';
 import type { Route } from './types.ts';
 
@@ -70,6 +71,16 @@ const ERROR_ANSWERS: Record<ErrorAnswer, { status: number; description: string }
   ServiceUnavailable: { status: 503, description: 'A store is down (`service_unavailable`); `Retry-After` may say when to retry.' },
 };
 
+const IDEMPOTENCY_KEY: HeaderSpec = {
+  name: 'Idempotency-Key',
+  description:
+    'Makes a retry safe (IETF draft "The Idempotency-Key HTTP Header Field"): 1 to 255 visible ASCII characters, scoped to the caller and kept 24 h. ' +
+    'The same key with the same request (method, path, fields, the file\'s SHA-256) replays the first answer with `Idempotent-Replayed: true` and changes nothing; ' +
+    'with a different request it is a 422; while the first request still runs, a 409 with `Retry-After`.',
+  example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+};
+const REPLAYED = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same Idempotency-Key.' } };
+
 const errorRef = (name: ErrorAnswer | 'InternalError', description?: string): Schema =>
   description === undefined ? { $ref: `#/components/responses/${name}` } : { $ref: `#/components/responses/${name}`, description };
 
@@ -93,7 +104,8 @@ function parametersOf(spec: RouteSpec): Schema[] {
     const { description, examples, ...rest } = jsonSchema(schema, 'input');
     return { name, in: 'query', required: false, description, schema: rest, ...(Array.isArray(examples) ? { example: examples[0] } : {}) };
   });
-  const headers = (spec.headers ?? []).map((header) => ({
+  const declared = [...(spec.headers ?? []), ...(spec.idempotent ? [IDEMPOTENCY_KEY] : [])];
+  const headers = declared.map((header) => ({
     name: header.name,
     in: 'header',
     required: header.required ?? false,
@@ -107,7 +119,7 @@ function parametersOf(spec: RouteSpec): Schema[] {
 function requestBodyOf(spec: RouteSpec): Schema | undefined {
   if (spec.body === undefined || spec.body.kind === 'stream') return undefined;
   const fields = jsonSchema(spec.body.schema, 'input');
-  if (spec.body.kind === 'json') return { required: spec.body.required ?? true, content: { 'application/json': { schema: fields } } };
+  if (spec.body.kind === 'json') return { required: spec.body.required ?? true, content: { 'application/json': { schema: fields }, 'application/merge-patch+json': { schema: fields } } };
   const properties = (fields.properties ?? {}) as Record<string, Schema>;
   const form = {
     type: 'object',
@@ -120,8 +132,8 @@ function requestBodyOf(spec: RouteSpec): Schema | undefined {
 
 function operationOf(spec: RouteSpec): Schema {
   const responses: Record<string, Schema> = {};
-  for (const [status, answer] of Object.entries(spec.answers)) responses[status] = answerObject(answer);
-  const errors = { ...(spec.write ? { Unauthorized: 'No caller identity: no `X-User-Id` (header mode) or no valid bearer token (jwt mode) (`unauthorized`).', TooManyRequests: true } : {}), ...spec.errors } as Partial<Record<ErrorAnswer, string | true>>;
+  for (const [status, answer] of Object.entries(spec.answers)) responses[status] = answerObject(spec.idempotent && Number(status) < 300 ? { ...answer, headers: { ...answer.headers, ...REPLAYED } } : answer);
+  const errors = errorsOf(spec);
   for (const [name, description] of Object.entries(errors) as [ErrorAnswer, string | true][]) {
     responses[String(ERROR_ANSWERS[name].status)] = errorRef(name, description === true ? undefined : description);
   }

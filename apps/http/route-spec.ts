@@ -65,6 +65,8 @@ export interface RouteSpec<Q extends Shape = Shape, S extends z.ZodMiniType = z.
   errors?: Partial<Record<ErrorAnswer, string | true>>;
   /** A write: bearer tokens are documented, and 401/429 answers. */
   write?: true;
+  /** Takes an Idempotency-Key: documented with its header, its 409/422 answers and Idempotent-Replayed. */
+  idempotent?: true;
   handle(request: HttpRequest, input: Input<Q, S>): Promise<HttpResponse>;
 }
 
@@ -112,12 +114,29 @@ function refusal(issue: z.core.$ZodIssue, where: 'query' | 'body' | 'form', acce
   return invalid(message, list === undefined ? { field } : { field, accepted: list });
 }
 
+const IDEMPOTENCY_ERRORS = {
+  Conflict: 'A request with the same Idempotency-Key is still running (`idempotency_key_in_use`); `Retry-After` says when to retry.',
+  UnprocessableContent: 'The Idempotency-Key was used for a different request (`idempotency_key_reused`).',
+};
+
+/** Every error answer a route documents: its own, and those that writes and idempotent routes share. */
+export function errorsOf(spec: RouteSpec): Partial<Record<ErrorAnswer, string | true>> {
+  const errors: Partial<Record<ErrorAnswer, string | true>> = {
+    ...(spec.write ? { Unauthorized: 'No caller identity: no `X-User-Id` (header mode) or no valid bearer token (jwt mode) (`unauthorized`).', TooManyRequests: true } : {}),
+    ...(spec.idempotent ? IDEMPOTENCY_ERRORS : {}),
+    ...spec.errors,
+  };
+  if (spec.idempotent && typeof spec.errors?.Conflict === 'string') errors.Conflict = `${spec.errors.Conflict} Or: ${IDEMPOTENCY_ERRORS.Conflict}`;
+  return errors;
+}
+
 /** A declared route as the router serves it. */
 export function route<Q extends Shape = Record<never, never>, S extends z.ZodMiniType = z.ZodMiniUndefined>(spec: RouteSpec<Q, S>): DeclaredRoute {
   return {
     method: spec.method,
     path: spec.path,
     ...(spec.body === undefined ? {} : { body: spec.body.kind }),
+    ...(spec.idempotent === true ? { idempotent: true } : {}),
     spec: spec as unknown as RouteSpec,
     handle: (request) => spec.handle(request, parseInput(spec, request)),
   };

@@ -1,7 +1,7 @@
 import { invalid } from '../../core/errors.ts';
+import { etagOf } from '../../core/image.ts';
 import { LIMITS } from '../../core/rules.ts';
 import type { CheckReadiness } from '../../core/use-cases/check-readiness.ts';
-import type { DeleteImage } from '../../core/use-cases/delete-image.ts';
 import type { GetImage, ListImages, ListInput } from '../../core/use-cases/read-images.ts';
 import type { UploadImage } from '../../core/use-cases/upload-image.ts';
 import type { CompleteDirectUpload, StartDirectUpload } from '../../core/use-cases/direct-upload.ts';
@@ -17,7 +17,6 @@ export interface ApiDeps {
   upload: UploadImage;
   getImage: GetImage;
   listImages: ListImages;
-  deleteImage: DeleteImage;
   readiness: CheckReadiness;
   startUpload: StartDirectUpload;
   completeUpload: CompleteDirectUpload;
@@ -31,6 +30,7 @@ interface ListQuery {
   start_date?: string;
   end_date?: string;
   include_url?: boolean;
+  checksum?: string;
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): HttpResponse => ({ status, body, headers });
@@ -51,6 +51,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       startDate: query.start_date,
       endDate: query.end_date,
       ...fixed,
+      ...(query.checksum === undefined ? {} : { checksum: query.checksum }),
       withUrls: query.include_url ?? true,
       viewer,
     });
@@ -105,6 +106,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         ServiceUnavailable: 'A store is down, or the service holds as many uploads as it can (`service_unavailable`, with `Retry-After`).',
       },
       write: true,
+      idempotent: true,
       handle: async (request, { body }) => {
         const file = request.upload?.file;
         if (file === undefined) throw invalid("An image file is required in the multipart field 'file'.", { field: 'file' });
@@ -139,6 +141,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         ServiceUnavailable: true,
       },
       write: true,
+      idempotent: true,
       handle: async (request, { body }) => {
         const { upload, post } = await deps.startUpload.execute({
           userId: uploadOwner(request, body.user_id ?? undefined, deps.identity),
@@ -183,6 +186,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         ServiceUnavailable: true,
       },
       write: true,
+      idempotent: true,
       handle: async (request) => {
         const completed = await deps.completeUpload.execute(request.params.upload_id ?? '', callerId(request, deps.identity));
         const { image } = completed;
@@ -195,7 +199,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       operationId: 'listImages',
       summary: 'List images, newest first',
       tags: ['images'],
-      query: { ...shapes.listQuery, user_id: shapes.userIdQuery, tags: shapes.tagsQuery },
+      query: { ...shapes.listQuery, user_id: shapes.userIdQuery, tags: shapes.tagsQuery, checksum: shapes.checksumQuery },
       answers: LIST_ANSWERS,
       errors: READ_ERRORS,
       handle: async (request, { query }) => list(query, { userId: query.user_id, tags: query.tags }, viewerOf(request, deps.identity)),
@@ -207,7 +211,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: "List one user's images, newest first",
       tags: ['images'],
       params: { user_id: shapes.params.userId },
-      query: { ...shapes.listQuery, tags: shapes.tagsQuery },
+      query: { ...shapes.listQuery, tags: shapes.tagsQuery, checksum: shapes.checksumQuery },
       answers: LIST_ANSWERS,
       errors: READ_ERRORS,
       handle: async (request, { query }) => list(query, { userId: request.params.user_id, tags: query.tags }, viewerOf(request, deps.identity)),
@@ -232,10 +236,11 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       tags: ['images'],
       params: { image_id: shapes.params.imageId },
       query: { include_url: shapes.includeUrlQuery },
-      answers: { 200: { description: 'The image.', schema: shapes.image } },
+      answers: { 200: { description: 'The image.', schema: shapes.image, headers: { ETag: { description: "The version of the image's metadata, for `If-Match` on `PATCH`.", required: true } } } },
       errors: { ...READ_ERRORS, NotFound: 'No such image, or it was deleted (`not_found`).' },
       handle: async (request, { query }) => {
-        return json(200, imageView(await deps.getImage.signed(request.params.image_id ?? '', viewerOf(request, deps.identity), query.include_url ?? true)));
+        const signed = await deps.getImage.signed(request.params.image_id ?? '', viewerOf(request, deps.identity), query.include_url ?? true);
+        return json(200, imageView(signed), { etag: etagOf(signed.image) });
       },
     }),
     route({
@@ -247,34 +252,14 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       params: { image_id: shapes.params.imageId },
       query: { expires_in: shapes.expiresInQuery },
       answers: { 200: { description: 'The URL and what it serves.', schema: shapes.downloadUrl } },
-      errors: { ...READ_ERRORS, NotFound: 'No such image, or it was deleted (`not_found`).' },
+      errors: {
+        ...READ_ERRORS,
+        Forbidden: 'Originals are kept as uploaded, metadata and all (`KEEP_ORIGINAL_METADATA`), and the caller is not the owner (`forbidden`).',
+        NotFound: 'No such image, or it was deleted (`not_found`).',
+      },
       handle: async (request, { query }) => {
         const { image, downloadUrl, expiresIn } = await deps.getImage.download(request.params.image_id ?? '', viewerOf(request, deps.identity), query.expires_in);
         return json(200, { image_id: image.id, download_url: downloadUrl, expires_in: expiresIn, content_type: image.contentType, file_size: image.fileSize });
-      },
-    }),
-    route({
-      method: 'DELETE',
-      path: '/images/:image_id',
-      operationId: 'deleteImage',
-      summary: 'Delete an image (soft delete, owner only)',
-      description: 'The image leaves every listing and read, and the service stops serving its files at once.',
-      tags: ['images'],
-      params: { image_id: shapes.params.imageId },
-      headers: [CALLER_HEADER],
-      answers: { 200: { description: 'Deleted.', schema: shapes.deleteResult } },
-      errors: {
-        BadRequest: 'X-User-Id is not a valid user id (`validation_error`).',
-        Forbidden: 'The caller is not the owner (`forbidden`).',
-        NotFound: 'No such image (`not_found`).',
-        Gone: 'The image was already deleted (`gone`).',
-        ServiceUnavailable: true,
-      },
-      write: true,
-      handle: async (request) => {
-        const id = request.params.image_id ?? '';
-        await deps.deleteImage.execute(id, callerId(request, deps.identity));
-        return json(200, { message: 'Image deleted successfully', image_id: id });
       },
     }),
   ];

@@ -49,5 +49,7 @@ export interface Route {
   /** Express-style pattern, e.g. `/images/:image_id`. */
   path: string;
   body?: BodyKind;
+  /** Retries with the same Idempotency-Key replay the first answer (see idempotent-requests.ts). */
+  idempotent?: boolean;
   handle(request: HttpRequest): Promise<HttpResponse>;
 }

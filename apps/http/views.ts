@@ -30,6 +30,9 @@ export interface ImageView {
   variants: Record<VariantName, VariantView> | null;
   placeholder: string | null;
   checksum: string;
+  /** In trash listings only. */
+  deleted_at?: string;
+  purge_at?: string;
 }
 
 function variantsView(signed: SignedImage): ImageView['variants'] {
@@ -65,5 +68,7 @@ export function imageView(signed: SignedImage): ImageView {
     variants,
     placeholder: image.placeholder ?? null,
     checksum: image.checksum,
+    ...(image.deletedAt === undefined ? {} : { deleted_at: image.deletedAt }),
+    ...(image.purgeAt === undefined ? {} : { purge_at: image.purgeAt }),
   };
 }

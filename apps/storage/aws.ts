@@ -1,5 +1,7 @@
 import { makeDynamoClients } from '../../adapters/dynamodb/dynamodb-client.ts';
 import { DynamoDbImageCatalog } from '../../adapters/dynamodb/dynamodb-image-catalog.ts';
+import { DynamoDbErasureRequests } from '../../adapters/dynamodb/dynamodb-erasure-requests.ts';
+import { DynamoDbIdempotencyStore } from '../../adapters/dynamodb/dynamodb-idempotency-store.ts';
 import { DynamoDbPendingUploads } from '../../adapters/dynamodb/dynamodb-pending-uploads.ts';
 import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
 import { ensureBucket } from '../../adapters/s3/bucket-setup.ts';
@@ -17,6 +19,8 @@ export function awsStorage(aws: AwsConfig, corsOrigins: Config['corsOrigins']): 
     blobStore: new S3BlobStore(s3, aws.bucket),
     catalog: new DynamoDbImageCatalog(dynamo.doc, aws.table, { timeShards: aws.timeShards }),
     pending: new DynamoDbPendingUploads(dynamo.doc, aws.table),
+    erasures: new DynamoDbErasureRequests(dynamo.doc, aws.table),
+    idempotency: new DynamoDbIdempotencyStore(dynamo.doc, aws.table),
     description: {
       storage: 'aws',
       s3: aws.s3Endpoint ?? `AWS ${aws.region}`,

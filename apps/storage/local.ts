@@ -7,6 +7,8 @@ import { lockDataDir } from '../../adapters/sqlite/data-dir-lock.ts';
 import { keptSecret, openDatabase } from '../../adapters/sqlite/database.ts';
 import { SqliteImageCatalog } from '../../adapters/sqlite/sqlite-image-catalog.ts';
 import { SqlitePendingUploads } from '../../adapters/sqlite/sqlite-pending-uploads.ts';
+import { SqliteErasureRequests } from '../../adapters/sqlite/sqlite-erasure-requests.ts';
+import { SqliteIdempotencyStore } from '../../adapters/sqlite/sqlite-idempotency-store.ts';
 import { UrlSigner } from '../../adapters/system/signed-urls.ts';
 import type { Config } from '../config.ts';
 import type { Storage } from './storage.ts';
@@ -57,6 +59,8 @@ export async function localStorage(config: Config, clock: Clock, options: { migr
       selfServed: blobs,
       catalog: new SqliteImageCatalog(db),
       pending: new SqlitePendingUploads(db),
+      erasures: new SqliteErasureRequests(db),
+      idempotency: new SqliteIdempotencyStore(db),
       pageTokenSecret: keptSecret(db, 'page-tokens'),
       description: { storage: 'local: SQLite and files', data_dir: dataDir },
       setup: async () => {},

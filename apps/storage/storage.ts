@@ -1,5 +1,7 @@
 import type { BlobStore } from '../../core/ports/blob-store.port.ts';
 import type { Clock } from '../../core/ports/clock.port.ts';
+import type { ErasureRequests } from '../../core/ports/erasure-requests.port.ts';
+import type { IdempotencyStore } from '../../core/ports/idempotency-store.port.ts';
 import type { ImageCatalog } from '../../core/ports/image-catalog.port.ts';
 import type { PendingUploads } from '../../core/ports/pending-uploads.port.ts';
 import type { SelfServedStore } from '../../adapters/system/self-served-store.ts';
@@ -11,6 +13,8 @@ export interface Storage {
   catalog: ImageCatalog;
   /** Direct uploads reserved and not yet completed. */
   pending: PendingUploads;
+  erasures: ErasureRequests;
+  idempotency: IdempotencyStore;
   /** Set when the service serves the store's URLs itself (the local files, memory). */
   selfServed?: SelfServedStore;
   /** Kept with the data, so page tokens survive a restart; unset where the configuration must give one. */

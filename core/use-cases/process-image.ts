@@ -27,19 +27,27 @@ export class ProcessImage {
   /** @throws DomainError `unavailable` (retry later) */
   async execute(imageId: string): Promise<ProcessingResult> {
     const image = await this.catalog.get(imageId);
+    // Recorded variants stay, even in the trash: a restore brings the image back whole.
+    if (image !== undefined && image.status !== 'processing') return 'already done';
     if (image === undefined || isDeleted(image)) {
       await this.removeVariants(imageId);
       return 'gone';
     }
-    if (image.status !== 'processing') return 'already done';
 
-    const original = await this.blobs.readStart(image.storageKey, image.fileSize);
+    let original: Uint8Array;
+    try {
+      original = await this.blobs.readStart(image.storageKey, image.fileSize);
+    } catch (error) {
+      // Erased meanwhile: its original went first, then its record.
+      if (isDomainError(error, 'not_found')) return 'gone';
+      throw error;
+    }
     let rendered;
     try {
       rendered = await this.processor.render(original, image.format);
     } catch (error) {
       if (!isDomainError(error, 'validation')) throw error;
-      const recorded = await this.catalog.recordProcessed(imageId, { status: 'failed', reason: error.message }, this.now());
+      const recorded = await this.catalog.recordProcessed(imageId, { status: 'failed', reason: error.message });
       return recorded ? 'failed' : 'already done';
     }
 
@@ -49,11 +57,12 @@ export class ProcessImage {
       await this.blobs.put(variantKey(imageId, name), bytes, { contentType, fileName: `${image.fileName.replace(/\.[^.]*$/, '')}-${name}.webp` });
       variants[name] = { width, height, contentType, size: bytes.byteLength };
     }
-    const recorded = await this.catalog.recordProcessed(imageId, { status: 'ready', variants, placeholder: rendered.placeholder }, this.now());
+    const recorded = await this.catalog.recordProcessed(imageId, { status: 'ready', variants, placeholder: rendered.placeholder });
     if (recorded) return 'ready';
     // Deleted meanwhile, or finished by another run: what this run wrote goes, unless it is that run's.
+    // Unless another run recorded them (same keys, same bytes), nothing refers to what this one wrote.
     const now = await this.catalog.get(imageId);
-    if (now === undefined || isDeleted(now)) {
+    if (now === undefined || now.status === 'processing') {
       await this.removeVariants(imageId);
       return 'gone';
     }
@@ -66,14 +75,10 @@ export class ProcessImage {
    * @throws DomainError `unavailable`
    */
   async giveUp(imageId: string, reason: string): Promise<void> {
-    await this.catalog.recordProcessed(imageId, { status: 'failed', reason }, this.now());
+    await this.catalog.recordProcessed(imageId, { status: 'failed', reason });
   }
 
   private async removeVariants(imageId: string): Promise<void> {
     await Promise.all(VARIANT_NAMES.map((name) => this.blobs.delete(variantKey(imageId, name))));
-  }
-
-  private now(): string {
-    return this.clock.now().toISOString();
   }
 }

@@ -6,6 +6,9 @@ import { expect } from 'chai';
 import { makeDynamoClients } from '../../adapters/dynamodb/dynamodb-client.ts';
 import { DynamoDbImageCatalog } from '../../adapters/dynamodb/dynamodb-image-catalog.ts';
 import { DynamoDbPendingUploads } from '../../adapters/dynamodb/dynamodb-pending-uploads.ts';
+import { DynamoDbErasureRequests } from '../../adapters/dynamodb/dynamodb-erasure-requests.ts';
+import { DynamoDbIdempotencyStore } from '../../adapters/dynamodb/dynamodb-idempotency-store.ts';
+import { lifecycleStoresContract } from './lifecycle-stores.contract.ts';
 import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
 import type { LocalServer } from '../../scripts/local-aws-servers.ts';
 import type { CatalogQuery } from '../../core/ports/image-catalog.port.ts';
@@ -81,6 +84,10 @@ function shortQueryPages(client: DynamoDBClient, size: number): void {
 function onServer(name: string, backend: Backend): void {
   describeOnBackend(`DynamoDB pending uploads on ${name}`, backend, (server) => {
     pendingUploadsContract(name, async () => freshTable(server()));
+    lifecycleStoresContract(name, async () => {
+      const fixture = await freshTable(server());
+      return { idempotency: new DynamoDbIdempotencyStore(fixture.doc, fixture.tableName), erasures: new DynamoDbErasureRequests(fixture.doc, fixture.tableName), close: fixture.close };
+    });
 
     describe('beyond the contract', () => {
       let fixture: Fixture;

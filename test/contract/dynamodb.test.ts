@@ -14,6 +14,9 @@ import { freePort } from '../support/server-process.ts';
 import { imageRecord } from '../support/records.ts';
 import { imageCatalogContract } from './image-catalog.contract.ts';
 
+/** A purge time for images put in the trash by these tests, well after their deletion. */
+const PURGE_AT = '2026-07-01T00:00:00.000Z';
+
 // Small, so that listing everything merges several streams even with a handful of images.
 const SHARDS = 3;
 // Every local server accepts any keys; LocalStack documents these.
@@ -108,13 +111,23 @@ function onServer(name: string, backend: Backend): void {
           { tags: ['sea'], from: images[0]!.createdAt, after: sortKey(images[1]!) },
         ];
         for (const query of queries) await catalog.list({ limit: 1, ...query });
-        await rejection(catalog.markDeleted(images[0]!.id, 'bob', '2026-06-01T00:00:00.000Z'));
-        await catalog.markDeleted(images[0]!.id, 'alice', '2026-06-01T00:00:00.000Z');
-        await catalog.markDeleted(images[2]!.id, 'alice', '2026-06-01T00:00:00.000Z');
-        await rejection(catalog.markDeleted(images[0]!.id, 'alice', '2026-06-01T00:00:00.000Z'));
+        await rejection(catalog.markDeleted(images[0]!.id, 'bob', '2026-06-01T00:00:00.000Z', PURGE_AT));
+        await catalog.markDeleted(images[0]!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT);
+        await catalog.markDeleted(images[2]!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT);
+        await rejection(catalog.markDeleted(images[0]!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT));
+        // The lifecycle and the pipeline, each once.
+        await catalog.saveEdit(images[1]!, { ...images[1]!, title: 'Edited', tags: ['sea', 'new'], updatedAt: '2026-06-02T00:00:00.000Z' });
+        await catalog.restore(images[2]!.id, 'alice', '2026-06-03T00:00:00.000Z');
+        await catalog.listTrash({ ownerId: 'alice', limit: 2, now: '2026-06-03T00:00:00.000Z' });
+        await catalog.beginPurge(images[0]!.id, { ownerId: 'alice' }, '2026-06-04T00:00:00.000Z');
+        await catalog.listPurgeable('2026-06-04T00:00:00.000Z', 10);
+        await catalog.erase(images[0]!.id);
+        await catalog.list({ limit: 1, userId: 'alice', checksum: images[1]!.checksum });
+        await catalog.listProcessing(5);
+        await catalog.recordProcessed(images[1]!.id, { status: 'failed', reason: 'test' });
 
         expect([...traffic.commands].filter((command) => !ALLOWED_COMMANDS.includes(command))).to.deep.equal([]);
-        expect([...traffic.commands]).to.include.members(['PutItemCommand', 'TransactWriteItemsCommand', 'GetItemCommand', 'QueryCommand', 'UpdateItemCommand']);
+        expect([...traffic.commands]).to.include.members(['PutItemCommand', 'TransactWriteItemsCommand', 'GetItemCommand', 'QueryCommand', 'DeleteItemCommand']);
       });
 
       it('reads about one item per image returned in every mode, however large the table', async function () {
@@ -178,7 +191,7 @@ function onServer(name: string, backend: Backend): void {
         const image = imageRecord({ ownerId: 'alice', tags: ['sea', 'sun'] });
         await catalog.create(image);
         failTransactions(client);
-        expect(await rejection(catalog.markDeleted(image.id, 'alice', '2026-06-01T00:00:00.000Z'))).to.include({ kind: 'unavailable' });
+        expect(await rejection(catalog.markDeleted(image.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT))).to.include({ kind: 'unavailable' });
         expect((await catalog.get(image.id))?.deletedAt).to.equal(undefined);
         for (const query of [{}, { userId: 'alice' }, { tags: ['sea'] }, { userId: 'alice', tags: ['sun'] }]) {
           expect((await catalog.list({ limit: 5, ...query })).items, JSON.stringify(query)).to.deep.equal([image]);
@@ -208,7 +221,7 @@ describe('DynamoDB catalog without a server', () => {
     const { client, doc } = makeDynamoClients({ region: 'us-east-1', endpoint, credentials: CREDENTIALS });
     const catalog = new DynamoDbImageCatalog(doc, 'SecretTableName', { timeShards: SHARDS });
     const image = imageRecord({ tags: ['sea'] });
-    const calls = [catalog.ping(), catalog.get('x'), catalog.create(image), catalog.list({ limit: 5 }), catalog.list({ limit: 5, tags: ['sea'] }), catalog.markDeleted('x', 'alice', image.createdAt), ensureTable(client, 'SecretTableName')];
+    const calls = [catalog.ping(), catalog.get('x'), catalog.create(image), catalog.list({ limit: 5 }), catalog.list({ limit: 5, tags: ['sea'] }), catalog.markDeleted('x', 'alice', image.createdAt, PURGE_AT), ensureTable(client, 'SecretTableName')];
     const started = Date.now();
     for (const error of await Promise.all(calls.map((call) => rejection(call)))) {
       expect(error).to.include({ kind: 'unavailable', code: 'service_unavailable' });

@@ -4,6 +4,10 @@ import type { Image } from '../../core/image.ts';
 import type { CatalogQuery, ImageCatalog } from '../../core/ports/image-catalog.port.ts';
 import { rejection } from '../support/assertions.ts';
 import { imageRecord } from '../support/records.ts';
+import { catalogLifecycleCases } from './catalog-lifecycle.cases.ts';
+
+/** A purge time for images put in the trash by these tests, well after their deletion. */
+const PURGE_AT = '2026-07-01T00:00:00.000Z';
 
 export interface CatalogHarness {
   catalog: ImageCatalog;
@@ -80,30 +84,30 @@ export function imageCatalogContract(name: string, makeHarness: () => Promise<Ca
     describe('soft delete', () => {
       it('marks the image deleted for its owner, keeping the record', async () => {
         const [image] = await seed([imageRecord({ ownerId: 'alice' })]);
-        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT);
         expect((await catalog.get(image!.id))?.deletedAt).to.equal('2026-06-01T00:00:00.000Z');
       });
 
-      it('changes nothing but deletedAt and updatedAt', async () => {
+      it('changes nothing but deletedAt, purgeAt and updatedAt', async () => {
         const [image] = await seed([imageRecord({ ownerId: 'alice', tags: ['sea'], description: 'kept' })]);
-        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z');
-        expect(await catalog.get(image!.id)).to.deep.equal({ ...image, deletedAt: '2026-06-01T00:00:00.000Z', updatedAt: '2026-06-01T00:00:00.000Z' });
+        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT);
+        expect(await catalog.get(image!.id)).to.deep.equal({ ...image, deletedAt: '2026-06-01T00:00:00.000Z', purgeAt: PURGE_AT, updatedAt: '2026-06-01T00:00:00.000Z' });
       });
 
       it('refuses another owner (403), an unknown id (404) and a second delete (410)', async () => {
         const [image] = await seed([imageRecord({ ownerId: 'alice' })]);
-        expect((await rejection(catalog.markDeleted(image!.id, 'mallory', '2026-06-01T00:00:00.000Z'))).kind).to.equal('forbidden');
+        expect((await rejection(catalog.markDeleted(image!.id, 'mallory', '2026-06-01T00:00:00.000Z', PURGE_AT))).kind).to.equal('forbidden');
         expect((await catalog.get(image!.id))?.deletedAt).to.equal(undefined);
-        expect((await rejection(catalog.markDeleted('no-such-image', 'alice', '2026-06-01T00:00:00.000Z'))).kind).to.equal('not_found');
-        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z');
-        expect((await rejection(catalog.markDeleted(image!.id, 'alice', '2026-06-02T00:00:00.000Z'))).kind).to.equal('gone');
-        expect((await rejection(catalog.markDeleted(image!.id, 'mallory', '2026-06-02T00:00:00.000Z'))).kind).to.equal('forbidden');
+        expect((await rejection(catalog.markDeleted('no-such-image', 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT))).kind).to.equal('not_found');
+        await catalog.markDeleted(image!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT);
+        expect((await rejection(catalog.markDeleted(image!.id, 'alice', '2026-06-02T00:00:00.000Z', PURGE_AT))).kind).to.equal('gone');
+        expect((await rejection(catalog.markDeleted(image!.id, 'mallory', '2026-06-02T00:00:00.000Z', PURGE_AT))).kind).to.equal('forbidden');
       });
 
       it('lets exactly one of several concurrent deletes win', async () => {
         const [image] = await seed([imageRecord({ ownerId: 'alice' })]);
         const results = await Promise.allSettled(
-          Array.from({ length: 5 }, (_, i) => catalog.markDeleted(image!.id, 'alice', `2026-06-01T00:00:0${i}.000Z`)),
+          Array.from({ length: 5 }, (_, i) => catalog.markDeleted(image!.id, 'alice', `2026-06-01T00:00:0${i}.000Z`, PURGE_AT)),
         );
         expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
         for (const result of results.filter((r) => r.status === 'rejected')) {
@@ -113,7 +117,7 @@ export function imageCatalogContract(name: string, makeHarness: () => Promise<Ca
 
       it('removes the image from every listing', async () => {
         const [kept, gone] = await seed([imageRecord({ ownerId: 'alice', tags: ['sea'] }), imageRecord({ ownerId: 'alice', tags: ['sea'] })]);
-        await catalog.markDeleted(gone!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        await catalog.markDeleted(gone!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT);
         for (const query of [{}, { userId: 'alice' }, { tags: ['sea'] }, { from: '2000-01-01T00:00:00.000Z' }]) {
           const page = await catalog.list({ limit: 10, ...query });
           expect(page.items.map((i) => i.id), JSON.stringify(query)).to.deep.equal([kept!.id]);
@@ -123,8 +127,8 @@ export function imageCatalogContract(name: string, makeHarness: () => Promise<Ca
       it('never counts a deleted image towards a page or towards "more"', async () => {
         const images = await seed(Array.from({ length: 6 }, () => imageRecord({ ownerId: 'alice', tags: ['sea'] })));
         const [oldest, , , thirdNewest] = images;
-        await catalog.markDeleted(oldest!.id, 'alice', '2026-06-01T00:00:00.000Z');
-        await catalog.markDeleted(thirdNewest!.id, 'alice', '2026-06-01T00:00:00.000Z');
+        await catalog.markDeleted(oldest!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT);
+        await catalog.markDeleted(thirdNewest!.id, 'alice', '2026-06-01T00:00:00.000Z', PURGE_AT);
         const live = newestFirst(images.filter((i) => i !== oldest && i !== thirdNewest));
         for (const query of [{}, { userId: 'alice' }, { tags: ['sea'] }, { userId: 'alice', tags: ['sea'] }, { from: '2000-01-01T00:00:00.000Z' }]) {
           // Both pages of 2 end right before a deleted image: the look-ahead must skip it.
@@ -283,5 +287,7 @@ export function imageCatalogContract(name: string, makeHarness: () => Promise<Ca
         }
       });
     });
+
+    catalogLifecycleCases(() => catalog);
   });
 }

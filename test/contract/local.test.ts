@@ -7,6 +7,9 @@ import { openDatabase } from '../../adapters/sqlite/database.ts';
 import type { Db } from '../../adapters/sqlite/database.ts';
 import { SqliteImageCatalog } from '../../adapters/sqlite/sqlite-image-catalog.ts';
 import { SqlitePendingUploads } from '../../adapters/sqlite/sqlite-pending-uploads.ts';
+import { SqliteErasureRequests } from '../../adapters/sqlite/sqlite-erasure-requests.ts';
+import { SqliteIdempotencyStore } from '../../adapters/sqlite/sqlite-idempotency-store.ts';
+import { lifecycleStoresContract } from './lifecycle-stores.contract.ts';
 import { UrlSigner } from '../../adapters/system/signed-urls.ts';
 import { ManualClock } from '../support/fakes.ts';
 import { imageRecord } from '../support/records.ts';
@@ -32,6 +35,11 @@ async function freshDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
 imageCatalogContract('SQLite', async () => {
   const { db, close } = await freshDatabase();
   return { catalog: new SqliteImageCatalog(db), close };
+});
+
+lifecycleStoresContract('SQLite', async () => {
+  const { db, close } = await freshDatabase();
+  return { idempotency: new SqliteIdempotencyStore(db), erasures: new SqliteErasureRequests(db), close };
 });
 
 pendingUploadsContract('SQLite', async () => {
@@ -74,6 +82,8 @@ describe('SQLite catalog: every request reads through an index', () => {
     const statements = {
       ...catalog.requestStatements,
       ...new SqlitePendingUploads(db).requestStatements,
+      ...new SqliteIdempotencyStore(db).requestStatements,
+      ...new SqliteErasureRequests(db).requestStatements,
       ...Object.fromEntries(Object.entries(store.requestStatements).map(([name, sql]) => [`blob ${name}`, sql])),
     };
     expect(Object.keys(statements)).to.include.members(['all', 'byOwner', 'byTag', 'byOwnerTag', 'expired']);
@@ -81,7 +91,7 @@ describe('SQLite catalog: every request reads through an index', () => {
       if (/^\s*(INSERT|SELECT 1)/i.test(sql)) continue;
       const plan = planOf(sql);
       // A partial index holds only the rows its statement wants, so reading all of it is no table scan.
-      const wholePartialIndex = (step: string) => /^SCAN images USING (COVERING )?INDEX images_processing$/.test(step);
+      const wholePartialIndex = (step: string) => /^SCAN (images|erasures) USING (COVERING )?INDEX (images_processing|erasures_open)$/.test(step);
       const scans = plan.filter((step) => /^SCAN (?!CONSTANT)/.test(step) && !wholePartialIndex(step));
       expect(scans, `${name}: ${plan.join(' | ')}`).to.deep.equal([]);
       expect(plan.some((step) => /^SEARCH /.test(step) || wholePartialIndex(step)), `${name} searches an index: ${plan.join(' | ')}`).to.equal(true);

@@ -69,6 +69,22 @@ for (const entry of [expressEntry, lambdaV2Entry] as EntryPoint[]) {
       expect((await request(app.url).delete(`/images/${id}`).set(bearer(await hs256('alice')))).status).to.equal(200);
     });
 
+    it("keeps a trash, an erasure and the lifecycle writes to the token's owner, never X-User-Id", async () => {
+      const alice = bearer(await hs256('alice'));
+      const id = (await uploadAs(await hs256('alice'))).body.image_id as string;
+      expect((await request(app.url).delete(`/images/${id}`).set(alice)).status).to.equal(200);
+      for (const path of ['/users/alice/trash', '/users/alice/erasure']) {
+        expectError(await request(app.url).get(path).set('X-User-Id', 'alice'), 401, 'unauthorized');
+        expectError(await request(app.url).get(path).set(bearer(await hs256('mallory'))).set('X-User-Id', 'alice'), 403, 'forbidden');
+      }
+      expect((await request(app.url).get('/users/alice/trash').set(alice)).body.images).to.have.length(1);
+      expectError(await request(app.url).post(`/images/${id}/restore`).set('X-User-Id', 'alice'), 401, 'unauthorized');
+      expect((await request(app.url).post(`/images/${id}/restore`).set(alice)).status).to.equal(200);
+      expectError(await request(app.url).patch(`/images/${id}`).set(bearer(await hs256('mallory'))).send({ title: 'mine' }), 403, 'forbidden');
+      expectError(await request(app.url).delete('/users/alice/images?purge=true').set('X-User-Id', 'alice'), 401, 'unauthorized');
+      expect((await request(app.url).delete('/users/alice/images?purge=true').set(alice)).status).to.equal(200);
+    });
+
     it('refuses a signed token whose sub is not a non-empty string (401), storing nothing', async () => {
       const withSub = (sub: unknown) =>
         new SignJWT({ sub } as never)

@@ -4,6 +4,7 @@ import { docRoutes } from '../../apps/http/docs.ts';
 import { openApiDocument } from '../../apps/http/openapi.ts';
 import type { OpenApiDocument, Schema } from '../../apps/http/openapi.ts';
 import { apiRoutes } from '../../apps/http/routes.ts';
+import { lifecycleRoutes } from '../../apps/http/lifecycle-routes.ts';
 import { FILE_RULE, errorBody } from '../../apps/http/api-shapes.ts';
 import { documentation } from '../../apps/http/schema.ts';
 
@@ -38,7 +39,7 @@ function operationsOf(doc: OpenApiDocument): DocumentedOperation[] {
 
 describe('OpenAPI document (generated from the route declarations)', () => {
   // Handlers are never called here, so the routes need no real dependencies.
-  const api = apiRoutes({} as never);
+  const api = [...apiRoutes({} as never), ...lifecycleRoutes({} as never)];
   const routes = [...api, ...docRoutes('1.2.3-test', api)];
   const doc = openApiDocument('1.2.3-test', routes, { documentation, errorBody, fileRule: FILE_RULE });
   const operations = operationsOf(doc);
@@ -94,7 +95,15 @@ describe('OpenAPI document (generated from the route declarations)', () => {
   it('documents bearer tokens, 401 and 429 on every write', () => {
     expect(doc.components.securitySchemes.bearerAuth).to.deep.equal({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
     const writes = operations.filter(({ key }) => /^(POST|PATCH|DELETE) /.test(key));
-    expect(writes.map(({ key }) => key)).to.include.members(['DELETE /images/{image_id}', 'POST /images', 'POST /uploads', 'POST /uploads/{upload_id}/complete']);
+    expect(writes.map(({ key }) => key)).to.include.members([
+      'DELETE /images/{image_id}',
+      'POST /images',
+      'POST /uploads',
+      'POST /uploads/{upload_id}/complete',
+      'PATCH /images/{image_id}',
+      'POST /images/{image_id}/restore',
+      'DELETE /users/{user_id}/images',
+    ]);
     for (const { key, operation } of writes) {
       expect(operation.security, key).to.deep.include({ bearerAuth: [] });
       expect(Object.keys(operation.responses), key).to.include.members(['401', '429']);

@@ -159,7 +159,8 @@ export function readCases(entry: EntryPoint): void {
       expectError(await request(app.url).delete(`/images/${id}`).set('X-User-Id', 'mallory'), 403, 'forbidden');
       const deleted = await request(app.url).delete(`/images/${id}`).set('X-User-Id', 'alice');
       expect(deleted.status).to.equal(200);
-      expect(deleted.body).to.deep.equal({ message: 'Image deleted successfully', image_id: id });
+      expect(deleted.body).to.deep.include({ message: 'Image deleted successfully', image_id: id });
+      expect(Date.parse(deleted.body.purge_at) - Date.parse(deleted.body.deleted_at), 'the default 30 days in the trash').to.equal(30 * 24 * 3600 * 1000);
       expectError(await request(app.url).delete(`/images/${id}`).set('X-User-Id', 'alice'), 410, 'gone');
       expectError(await request(app.url).delete('/images/unknown').set('X-User-Id', 'alice'), 404, 'not_found');
     });

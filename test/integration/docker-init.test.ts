@@ -72,7 +72,7 @@ describe(`LocalStack init script against the embedded servers${awsCli ? '' : ' (
     const s3Client = makeS3Client({ region: 'us-east-1', endpoint: s3.endpoint, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
     try {
       const table = await client.send(new DescribeTableCommand({ TableName: 'InitTable' }));
-      expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).to.deep.equal(['GSI1', 'GSI2', 'GSI3']);
+      expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).to.deep.equal(['GSI1', 'GSI2', 'GSI3', 'GSI4']);
       await ensureTable(client, 'InitTable');
 
       const catalog = new DynamoDbImageCatalog(doc, 'InitTable', { timeShards: 4 });

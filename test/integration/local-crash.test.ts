@@ -27,6 +27,8 @@ describe('local store: kill -9 at any moment', function () {
       server = await startServerProcess({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
       const { url } = server;
       // Sizes from 30 KB to 600 KB, so some writes are still in flight when the kill lands.
+      let firstAcknowledged: () => void = () => {};
+      const someAcknowledged = new Promise<void>((resolve) => (firstAcknowledged = resolve));
       const uploads = Array.from({ length: 20 }, (_, i) => {
         const file = densePng(30_000 + ((i * 7919 + round * 104_729) % 570_000), round * 100 + i + 1);
         const form = new FormData();
@@ -37,12 +39,16 @@ describe('local store: kill -9 at any moment', function () {
           async (response) => {
             if (response.status !== 201) return false;
             acknowledged.set(((await response.json()) as { image_id: string }).image_id, file);
+            firstAcknowledged();
             return true;
           },
           () => false,
         );
       });
-      await sleep(20 + ((round * 37) % 5) * 40);
+      // The kill lands at a different moment each round, measured from the first answer, so
+      // however fast this machine is, some uploads are acknowledged and some are cut off.
+      await Promise.race([someAcknowledged, sleep(10_000)]);
+      await sleep(((round * 37) % 5) * 15);
       await server.crash();
       const outcomes = await Promise.all(uploads);
       interrupted += outcomes.filter((ok) => !ok).length;

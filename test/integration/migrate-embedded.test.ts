@@ -33,7 +33,7 @@ async function embeddedDataFolder(dataDir: string, images: { image: ReturnType<t
     const blobs = new S3BlobStore(s3, 'instagram-images-dev');
     for (const { image, bytes } of images) {
       await blobs.put(image.storageKey, bytes, { contentType: image.contentType, fileName: image.fileName });
-      await doc.send(new PutCommand({ TableName: 'ImageMetadata-dev', Item: toImageItem(image, 4) }));
+      await doc.send(new PutCommand({ TableName: 'ImageMetadata-dev', Item: toImageItem(image, 4, 1) }));
       for (const key of tagLinkKeys(image)) await doc.send(new PutCommand({ TableName: 'ImageMetadata-dev', Item: { ...key, imageId: image.id } }));
     }
   } finally {

@@ -11,7 +11,7 @@ import { startDynamoDbLocal } from '../support/dynamodb-local.ts';
 import { pendingSuite } from '../support/aws-test-stack.ts';
 import type { LocalServer } from '../../scripts/local-aws-servers.ts';
 import { awsStorage } from '../../apps/storage/aws.ts';
-import { ROOT, buildLambda, forbiddenInputs, lambdaNode } from '../../scripts/build-lambda.ts';
+import { PIPELINE_PACKAGES, ROOT, buildLambda, forbiddenInputs, lambdaNode, pipelineInputs } from '../../scripts/build-lambda.ts';
 import type { LambdaBuild } from '../../scripts/build-lambda.ts';
 import { makeImage } from '../support/images.ts';
 
@@ -134,12 +134,17 @@ describe('Lambda bundle', function () {
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  it('zips index.mjs, its chunks, and only the documentation assets the docs routes read', () => {
+  it('zips index.mjs, its chunks, the gallery, and only the documentation assets the docs routes read', async () => {
     const entries = execFileSync('unzip', ['-Z1', built.zipPath], { encoding: 'utf8' }).trim().split('\n');
     const chunks = entries.filter((entry) => entry.startsWith('chunks/'));
     expect(chunks.length, 'code loaded on demand sits in chunks').to.be.above(0);
     expect(chunks.every((entry) => entry.endsWith('.mjs'))).to.equal(true);
-    expect(entries.filter((entry) => !entry.startsWith('chunks/'))).to.have.members([
+    // web/ beside index.mjs, where apps/http/web-routes.ts looks in a bundle: the page, its manifest and every asset it names.
+    const manifest = JSON.parse(await readFile(join(task, 'web', 'manifest.json'), 'utf8')) as { page: string; assets: Record<string, string> };
+    const web = entries.filter((entry) => entry.startsWith('web/'));
+    expect(web).to.have.members(['web/manifest.json', `web/${manifest.page}`, ...Object.keys(manifest.assets).map((name) => `web/${name}`)]);
+    expect(Object.keys(manifest.assets).some((name) => name.endsWith('.js'))).to.equal(true);
+    expect(entries.filter((entry) => !entry.startsWith('chunks/') && !entry.startsWith('web/'))).to.have.members([
       'index.mjs',
       'node_modules/swagger-ui-dist/package.json',
       'node_modules/swagger-ui-dist/swagger-ui.css',
@@ -161,6 +166,39 @@ describe('Lambda bundle', function () {
         /^(adapters\/(sqlite|filesystem)\/|apps\/storage\/local\.ts)/.test(input),
     );
     expect(offending, offending.join('\n')).to.deep.equal([]);
+  });
+
+  it('bundles nothing of the image pipeline: no sharp, no thumbhash, no processor, and stays within 1.5 MB', async () => {
+    const metafile = JSON.parse(await readFile(built.metafilePath, 'utf8')) as Metafile;
+    const inputs = Object.keys(metafile.inputs);
+    const pipeline = inputs.filter((input) => packagesIn(input).some((name) => ['sharp', 'thumbhash', '@img/colour'].includes(name) || name.startsWith('@img/sharp')) || /^(adapters\/sharp\/|apps\/processor\/lambda)/.test(input));
+    expect(pipeline, pipeline.join('\n')).to.deep.equal([]);
+    // Nor could a native addon or libvips have come in beside the bundle.
+    const entries = execFileSync('unzip', ['-Z1', built.zipPath], { encoding: 'utf8' }).trim().split('\n');
+    expect(entries.filter((entry) => /sharp|thumbhash|libvips|\.node$|\.so(\.|$)/.test(entry))).to.deep.equal([]);
+    expect(built.bundleBytes, 'every JavaScript file of the bundle, chunks included').to.be.at.most(1_500_000);
+  });
+
+  it('fails the build for an input of the image pipeline', () => {
+    const input = { bytes: 1, imports: [] };
+    const metafile = {
+      inputs: {
+        'node_modules/@aws-sdk/client-s3/dist-es/index.js': input,
+        'node_modules/sharp/dist/index.mjs': input,
+        'node_modules/thumbhash/thumbhash.js': input,
+        'adapters/sharp/sharp-image-processor.ts': input,
+        'apps/processor/lambda.ts': input,
+        'apps/processor/external-queue.ts': input,
+      },
+      outputs: {},
+    } satisfies Metafile;
+    expect(PIPELINE_PACKAGES).to.include.members(['sharp', 'thumbhash']);
+    expect(pipelineInputs(metafile)).to.have.members([
+      'node_modules/sharp/dist/index.mjs',
+      'node_modules/thumbhash/thumbhash.js',
+      'adapters/sharp/sharp-image-processor.ts',
+      'apps/processor/lambda.ts',
+    ]);
   });
 
   it('fails the build for an input from a devDependency, a dev-only package, a test server or the local store', () => {
@@ -189,12 +227,16 @@ describe('Lambda bundle', function () {
     ]);
   });
 
-  it('serves health, the docs with their assets from the zip, the OpenAPI document, uploads and listings on Node 22', async function () {
+  it('serves health, the gallery and the docs with their assets from the zip, the OpenAPI document, uploads and listings on Node 22', async function () {
     this.timeout(60_000);
     const image = makeImage({ width: 200, height: 150, format: 'png', size: 4096 });
     const form = multipart({ user_id: 'alice', title: 'Sunset', tags: 'nature,sunset' }, image);
+    const manifest = JSON.parse(await readFile(join(task, 'web', 'manifest.json'), 'utf8')) as { assets: Record<string, string> };
+    const script = Object.keys(manifest.assets).find((name) => name.endsWith('.js'))!;
     const results = await invoke({
       health: event('GET', '/health'),
+      page: event('GET', '/'),
+      script: event('GET', `/assets/${script}`),
       docs: event('GET', '/docs'),
       css: event('GET', '/docs/swagger-ui.css'),
       redoc: event('GET', '/redoc/redoc.standalone.js'),
@@ -206,6 +248,13 @@ describe('Lambda bundle', function () {
 
     expect(results.health!.statusCode).to.equal(200);
     expect(json(results.health!)).to.deep.include({ status: 'healthy', service: 'image-service' });
+
+    // The gallery comes from web/ in the zip: nothing of this repository is reachable from the task folder.
+    expect(results.page!.statusCode, bodyBytes(results.page!).toString('utf8')).to.equal(200);
+    expect(results.page!.headers?.['content-type']).to.match(/^text\/html/);
+    expect(bodyBytes(results.page!).toString('utf8')).to.include(`/assets/${script}`);
+    expect(results.script!.statusCode).to.equal(200);
+    expect(bodyBytes(results.script!).equals(await readFile(join(task, 'web', script)))).to.equal(true);
 
     expect(results.docs!.statusCode).to.equal(200);
     expect(results.docs!.headers?.['content-type']).to.match(/^text\/html/);

@@ -1,5 +1,5 @@
 import { errorBody } from '../../apps/http/api-shapes.ts';
-import { isDeclared } from '../../apps/http/route-spec.ts';
+import { errorsOf, isDeclared } from '../../apps/http/route-spec.ts';
 import type { ErrorAnswer } from '../../apps/http/route-spec.ts';
 import { isStream } from '../../apps/http/types.ts';
 import type { HttpResponse, Route } from '../../apps/http/types.ts';
@@ -35,7 +35,7 @@ export function answerProblem(route: Route | undefined, response: HttpResponse):
   }
   if (route === undefined || !isDeclared(route)) return undefined;
   const { spec } = route;
-  const errors = { ...(spec.write ? { Unauthorized: true, TooManyRequests: true } : {}), ...spec.errors };
+  const errors = errorsOf(spec);
   const documented = new Set([...Object.keys(spec.answers).map(Number), ...Object.keys(errors).map((name) => ERROR_STATUS[name as ErrorAnswer]), 500]);
   if (!documented.has(response.status)) return `${where} answered ${response.status}, which it does not document (documented: ${[...documented].join(', ')})`;
   const answer = spec.answers[response.status];

@@ -11,6 +11,11 @@ import type { AdapterOverrides } from '../../apps/container.ts';
 import { createExpressApp } from '../../apps/express-app.ts';
 import { localStorage } from '../../apps/storage/local.ts';
 import { memoryStorage } from '../../apps/storage/memory.ts';
+import { awsStorage } from '../../apps/storage/aws.ts';
+import type { AwsConfig } from '../../apps/config.ts';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { makeS3Client } from '../../adapters/s3/s3-client.ts';
+import type { AwsTestStack } from './aws-test-stack.ts';
 import type { Storage } from '../../apps/storage/storage.ts';
 import { ManualClock, RecordingQueue } from './fakes.ts';
 import { SharpImageProcessor } from '../../adapters/sharp/sharp-image-processor.ts';
@@ -19,8 +24,12 @@ import { answerProblem } from './answer-check.ts';
 import type { HttpResponse, Route } from '../../apps/http/types.ts';
 import { listenOnLoopback } from './listen.ts';
 
-/** The backends an app can run on in tests: process memory, or the local store in a fresh data folder. */
-export type TestBackend = 'memory' | 'local';
+/**
+ * The backends an app can run on in tests: process memory, the local store in a fresh data
+ * folder, or the AWS adapters on the test servers (s3rver and DynamoDB Local), each app with a
+ * bucket and a table of its own.
+ */
+export type TestBackend = 'memory' | 'local' | 'aws';
 
 export interface TestApp {
   url: string;
@@ -46,6 +55,8 @@ export interface StartOptions {
   backend?: TestBackend;
   /** Make variants with sharp when the test calls `processQueued` (else images stay `processing`). */
   processing?: boolean;
+  /** The running test servers, for the `aws` backend. */
+  aws?: AwsTestStack;
 }
 
 /** A way to serve the service over HTTP: the Express app, or the Lambda handler behind API Gateway. */
@@ -82,6 +93,24 @@ export async function filesUnder(folder: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
+let apps = 0;
+
+function requireStack(stack: AwsTestStack | undefined): AwsTestStack {
+  if (stack === undefined) throw new Error("startApp: the 'aws' backend needs options.aws, a running test stack");
+  return stack;
+}
+
+/** Every key in an `aws` app's bucket. */
+async function bucketKeys(aws: AwsConfig): Promise<string[]> {
+  const s3 = makeS3Client({ region: aws.region, endpoint: aws.s3Endpoint!, credentials: aws.credentials!, forcePathStyle: true });
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }));
+    return (listed.Contents ?? []).map((object) => object.Key!);
+  } finally {
+    s3.destroy();
+  }
+}
+
 /** Starts the service on a loopback port with a hand-moved clock and captured logs. */
 export async function startApp(entry: EntryPoint, options: StartOptions = {}): Promise<TestApp> {
   const clock = new ManualClock(new Date().toISOString());
@@ -98,11 +127,14 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
     const problem = answerProblem(route, response);
     if (problem !== undefined) problems.push(problem);
   };
+  apps += 1;
+  const aws = backend === 'aws' ? { ...requireStack(options.aws).config.aws, bucket: `app-${process.pid}-${apps}`, table: `app-${process.pid}-${apps}` } : undefined;
   const server = await listenOnLoopback(async (url) => {
     const config = loadConfig({ STORAGE: backend, PUBLIC_URL: url, ...(dataDir === undefined ? {} : { DATA_DIR: dataDir }), ...WRITES_UNLIMITED, ...options.env });
     // Imported statically, not through openStorage: mocha loads these files as CommonJS, and a
     // dynamic import would load the domain a second time as ES modules (two DomainError classes).
-    storage = backend === 'local' ? await localStorage(config, clock) : memoryStorage(config, clock);
+    storage = backend === 'local' ? await localStorage(config, clock) : aws !== undefined ? awsStorage(aws, '*') : memoryStorage(config, clock);
+    await storage.setup();
     container = buildContainer(config, storage, {
       queue,
       ...(options.processing === true ? { processor: new SharpImageProcessor() } : {}),
@@ -126,6 +158,7 @@ export async function startApp(entry: EntryPoint, options: StartOptions = {}): P
       for (const id of queue.ids.splice(0)) await process.execute(id);
     },
     objectCount: async () => {
+      if (aws !== undefined) return (await bucketKeys(aws)).length;
       if (dataDir === undefined) return (storage!.blobStore as MemoryBlobStore).size;
       return (await filesUnder(join(dataDir, 'blobs'))).length;
     },

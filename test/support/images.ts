@@ -244,23 +244,42 @@ function gifLzw(runs: Array<[colour: number, length: number]>): Buffer {
   return bits.bytes;
 }
 
-function gif(width: number, height: number, size: number | undefined): Buffer {
+function gifScreen(width: number, height: number): Buffer[] {
   const screen = Buffer.alloc(13);
   screen.write('GIF89a', 0, 'latin1');
   screen.writeUInt16LE(width, 6);
   screen.writeUInt16LE(height, 8);
   screen[10] = 0x91; // global colour table of 4 entries
-  const palette = Buffer.from([0, 0, 0, 255, 255, 255, 220, 40, 40, 40, 90, 220]);
+  return [screen, Buffer.from([0, 0, 0, 255, 255, 255, 220, 40, 40, 40, 90, 220])];
+}
+
+/** One full-screen image block of four horizontal bands, the first in colour `shift` of the palette. */
+function gifBands(width: number, height: number, shift = 0): Buffer[] {
   const descriptor = Buffer.alloc(11);
   descriptor[0] = 0x2c;
   descriptor.writeUInt16LE(width, 5);
   descriptor.writeUInt16LE(height, 7);
   descriptor[10] = 2; // LZW minimum code size
   const bands = [0, 1, 2, 3].map((i): [number, number] =>
-    [i, width * (Math.floor(((i + 1) * height) / 4) - Math.floor((i * height) / 4))]);
-  const lzw = gifLzw(bands.filter(([, length]) => length > 0));
-  const tail = [descriptor, subBlocks(lzw), Buffer.from([0x3b])];
-  return fit('gif', [screen, palette], tail, size, gifComment);
+    [(i + shift) % 4, width * (Math.floor(((i + 1) * height) / 4) - Math.floor((i * height) / 4))]);
+  return [descriptor, subBlocks(gifLzw(bands.filter(([, length]) => length > 0)))];
+}
+
+function gif(width: number, height: number, size: number | undefined): Buffer {
+  const tail = [...gifBands(width, height), Buffer.from([0x3b])];
+  return fit('gif', gifScreen(width, height), tail, size, gifComment);
+}
+
+/**
+ * An animated GIF of `frames` full-screen frames (the bands shifted by one colour each, 100 ms apart,
+ * looping): a few hundred bytes per frame whatever the size, so even 4000x4000 x 60 frames, past any
+ * animation budget, is made in milliseconds.
+ */
+export function animatedGif(width: number, height: number, frames: number): Buffer {
+  const loop = Buffer.from([0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0', 'latin1'), 3, 1, 0, 0, 0]);
+  const frameControl = Buffer.from([0x21, 0xf9, 4, 0x04, 10, 0, 0, 0]); // keep the frame, 10 cs
+  const parts = Array.from({ length: frames }, (_, i) => [frameControl, ...gifBands(width, height, i)]).flat();
+  return Buffer.concat([...gifScreen(width, height), loop, ...parts, Buffer.from([0x3b])]);
 }
 
 // ---- WebP ----
@@ -277,7 +296,7 @@ function riffChunk(fourcc: string, data: Buffer): Buffer {
  * Lossless VP8L with no transforms, no colour cache and five one-symbol "simple" prefix codes: a
  * one-symbol code costs zero bits per read, so the bitstream is 12 bytes whatever the dimensions.
  */
-function vp8l(width: number, height: number): Buffer {
+function vp8l(width: number, height: number, colour: readonly number[] = [0x99, 0x33, 0xcc, 0xff]): Buffer {
   const bits = new BitWriter(8 + 32 + 3 + 4 * 11 + 4);
   bits.write(0x2f, 8);
   bits.write(width - 1, 14);
@@ -290,7 +309,7 @@ function vp8l(width: number, height: number): Buffer {
     bits.write(symbolBits === 8 ? 1 : 0, 1); // is_first_8bits
     bits.write(symbol, symbolBits);
   };
-  for (const symbol of [0x99, 0x33, 0xcc, 0xff]) simpleCode(symbol, 8); // green, red, blue, alpha
+  for (const symbol of colour) simpleCode(symbol, 8); // green, red, blue, alpha
   simpleCode(0, 1); // distance
   return bits.bytes;
 }
@@ -314,6 +333,31 @@ function webp(width: number, height: number, size: number | undefined): Buffer {
     return chunk;
   });
   out.writeUInt32LE(out.length - 8 - (out.length % 2), 4);
+  return out;
+}
+
+/**
+ * An animated WebP of `frames` full-canvas lossless frames, one flat colour each, 100 ms apart,
+ * looping; each frame's bitstream is 12 bytes whatever its size (see vp8l).
+ */
+export function animatedWebp(width: number, height: number, frames: number): Buffer {
+  const canvas = Buffer.alloc(10);
+  canvas[0] = 0x02; // animation
+  canvas.writeUIntLE(width - 1, 4, 3);
+  canvas.writeUIntLE(height - 1, 7, 3);
+  const animation = Buffer.alloc(6); // background 0, loop forever
+  const chunks = [riffChunk('VP8X', canvas), riffChunk('ANIM', animation)];
+  for (let i = 0; i < frames; i++) {
+    const header = Buffer.alloc(16); // at 0,0; blend off (the frames are opaque anyway)
+    header.writeUIntLE(width - 1, 6, 3);
+    header.writeUIntLE(height - 1, 9, 3);
+    header.writeUIntLE(100, 12, 3);
+    header[15] = 0x02;
+    const colour = [(0x99 + 40 * i) & 0xff, (0x33 + 90 * i) & 0xff, (0xcc + 150 * i) & 0xff, 0xff];
+    chunks.push(riffChunk('ANMF', Buffer.concat([header, riffChunk('VP8L', vp8l(width, height, colour))])));
+  }
+  const out = Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBP', 'latin1'), ...chunks]);
+  out.writeUInt32LE(out.length - 8, 4);
   return out;
 }
 

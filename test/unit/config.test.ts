@@ -73,7 +73,7 @@ describe('configuration', () => {
     const both = { IDENTITY: 'jwt', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a', JWT_SECRET: 's'.repeat(32), JWT_JWKS_URL: 'https://i/jwks' };
     expect(() => loadConfig(both)).to.throw(ConfigError, /not both/);
     expect(() => loadConfig({ ...both, JWT_JWKS_URL: '', JWT_SECRET: 'short' })).to.throw(ConfigError, /JWT_SECRET=/);
-    expect(loadConfig({ ...both, JWT_JWKS_URL: '' }).identity).to.deep.include({ mode: 'jwt', issuer: 'i', audience: 'a' });
+    expect(loadConfig({ ...both, JWT_JWKS_URL: '' }).identity).to.deep.include({ mode: 'jwt', issuer: 'i', audience: ['a'] });
     expect(loadConfig({}).identity).to.deep.equal({ mode: 'header' });
     expect(loadConfig({}).rateLimit).to.deep.equal({ writesPerMinutePerIp: 60, writesPerMinutePerCaller: 30 });
   });

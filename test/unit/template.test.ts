@@ -7,9 +7,11 @@ import type { CollectionTag, ScalarTag, YAMLSeq } from 'yaml';
 import tableDefinition from '../../adapters/dynamodb/table-definition.json' with { type: 'json' };
 import bucketCors from '../../adapters/s3/bucket-cors.json' with { type: 'json' };
 import { loadConfig } from '../../apps/config.ts';
-import { docRoutes } from '../../apps/http/docs.ts';
-import { apiRoutes } from '../../apps/http/routes.ts';
-import type { ApiDeps } from '../../apps/http/routes.ts';
+import { buildContainer, httpRoutes } from '../../apps/container.ts';
+import type { Route } from '../../apps/http/types.ts';
+import { awsStorage } from '../../apps/storage/aws.ts';
+import { processorSettings } from '../../apps/processor/lambda-handler.ts';
+import { variantKey } from '../../core/image.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const templatePath = join(root, 'infra', 'template.yaml');
@@ -132,6 +134,20 @@ const LAMBDA_RESERVED = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID'
 
 const NO_VALUE = { Ref: 'AWS::NoValue' };
 
+/** Exactly the routes the API function serves: its container over the AWS stores (building it contacts nothing). */
+function servedOnLambda(): Route[] {
+  const config = loadConfig({ STORAGE: 'aws', LOG_LEVEL: 'silent' });
+  const storage = awsStorage(config.aws, config.corsOrigins);
+  try {
+    return httpRoutes(buildContainer(config, storage));
+  } finally {
+    storage.close();
+  }
+}
+
+/** The bucket's name when none is given: `image-service-` and the stack's UUID, known before the bucket exists. */
+const STACK_BUCKET_NAME = { 'Fn::Join': ['-', ['image-service', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }]] };
+
 describe('infra/template.yaml', () => {
   it('parses the short-form intrinsics into their long forms', () => {
     const parsed = parse('a: !Ref X\nb: !GetAtt R.Arn\nc: !Sub "${R.Arn}/x"\nd: !If [C, !Ref Y, !Ref AWS::NoValue]\ne: !Join [",", !Split [",", !Ref Z]]\nf: !Not [!Equals [!Ref X, ""]]', {
@@ -235,25 +251,45 @@ describe('infra/template.yaml', () => {
     it('hands apps/config.ts values it accepts, with every parameter at its default', async () => {
       const { props, parameters } = await loadTemplate();
       const variables = obj(dig(props('ImageFunction', 'AWS::Serverless::Function'), 'Environment', 'Variables'), 'Environment.Variables');
+      // Every parameter at its default, unless a case below sets it.
+      let given: Record<string, string> = {};
       const parameterValue = (name: string): string => {
         const parameter = obj(parameters[name], `parameter ${name}`);
+        if (given[name] !== undefined) return given[name];
         if (name === 'PageTokenSecret') return 's'.repeat(Number(parameter.MinLength));
         return String(parameter.Default);
       };
+      const conditions: Record<string, () => boolean> = { HasJwt: () => parameterValue('JwtIssuer') !== '', HasJwksUrl: () => parameterValue('JwtJwksUrl') !== '' };
       // What CloudFormation would substitute: a generated bucket name looks like this one.
       const refValue = (name: string): string =>
         name === 'ImageBucket' ? 'image-service-imagebucket-1x2y3z4w5v6u' : name === 'ImageTable' ? parameterValue('TableName') : parameterValue(name);
-      const value = (raw: unknown): string => {
+      const value = (raw: unknown): string | undefined => {
         if (typeof raw === 'string') return raw;
+        if (isObj(raw) && raw.Ref === 'AWS::NoValue') return undefined;
         if (isObj(raw) && typeof raw.Ref === 'string') return refValue(raw.Ref);
+        const choice = dig(raw, 'Fn::If');
+        if (Array.isArray(choice) && typeof choice[0] === 'string' && conditions[choice[0]] !== undefined) return value(conditions[choice[0]]!() ? choice[1] : choice[2]);
+        const sub = dig(raw, 'Fn::Sub');
+        if (typeof sub === 'string') return sub.replace(/\$\{(\w+)\}/g, (_, name: string) => refValue(name));
         const join = dig(raw, 'Fn::Join');
         if (Array.isArray(join) && isObj(join[1]) && typeof join[1].Ref === 'string') {
           return refValue(join[1].Ref).split(',').join(String(join[0]));
         }
         throw new Error(`No stand-in for ${JSON.stringify(raw)}`);
       };
-      const env = Object.fromEntries(Object.entries(variables).map(([name, raw]) => [name, value(raw)]));
+      const environment = () => Object.fromEntries(Object.entries(variables).flatMap(([name, raw]) => (value(raw) === undefined ? [] : [[name, value(raw)!]])));
+      const env = environment();
       const config = loadConfig(env);
+      expect(config.identity.mode, 'no authorizer: header identity').to.equal('header');
+      // With an authorizer, the function checks tokens itself, against the issuer's keys.
+      given = { JwtIssuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc', JwtAudience: 'client-a,client-b' };
+      expect(loadConfig(environment()).identity).to.deep.equal({
+        mode: 'jwt',
+        issuer: given.JwtIssuer,
+        audience: ['client-a', 'client-b'],
+        jwksUrl: `${given.JwtIssuer}/.well-known/jwks.json`,
+      });
+      given = {};
       expect(config.storage).to.equal('aws');
       expect(config.aws).to.include({ bucket: 'image-service-imagebucket-1x2y3z4w5v6u', table: 'ImageMetadata', timeShards: 1, s3Endpoint: undefined, dynamodbEndpoint: undefined });
       expect(config.pageTokenSecret).to.not.equal(undefined);
@@ -277,13 +313,14 @@ describe('infra/template.yaml', () => {
     const actionsOf = (statement: Obj): string[] => (Array.isArray(statement.Action) ? statement.Action.map(String) : [String(statement.Action)]);
     const resourcesOf = (statement: Obj): unknown[] => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
 
-    it('allows exactly the permitted actions, on exactly the bucket, its two prefixes, the table and its indexes', async () => {
+    it('allows exactly the permitted actions, on exactly the bucket, its three prefixes, the table and its indexes', async () => {
       const all = await statements();
       expect(all.every((statement) => statement.Effect === 'Allow' && statement.NotAction === undefined && statement.NotResource === undefined)).to.equal(true);
       const actions = all.flatMap(actionsOf);
       expect(actions.filter((action) => action.includes('*')), 'wildcard actions').to.deep.equal([]);
       expect([...new Set(actions)].sort()).to.deep.equal([...ALLOWED_ACTIONS].sort());
-      expect(actions.length, 'no action granted twice').to.equal(new Set(actions).size);
+      const grants = all.flatMap((statement) => actionsOf(statement).flatMap((action) => resourcesOf(statement).map((resource) => `${action} on ${JSON.stringify(resource)}`)));
+      expect(grants.length, 'no action granted twice on one resource').to.equal(new Set(grants).size);
 
       const byPrefix = (prefix: string) => all.filter((statement) => actionsOf(statement).every((action) => action.startsWith(prefix)));
       expect(byPrefix('s3:').length + byPrefix('dynamodb:').length, 'no statement mixes services').to.equal(all.length);
@@ -292,6 +329,10 @@ describe('infra/template.yaml', () => {
         if (actionsOf(statement).includes('s3:ListBucket')) {
           expect(actionsOf(statement)).to.deep.equal(['s3:ListBucket']);
           expect(resources).to.deep.equal([{ 'Fn::GetAtt': ['ImageBucket', 'Arn'] }]);
+        } else if (statement.Sid === 'VariantObjects') {
+          // Variants are the processor's to write: the API signs their URLs and erases them.
+          expect(actionsOf(statement).sort()).to.deep.equal(['s3:DeleteObject', 's3:GetObject']);
+          expect(resources).to.deep.equal([{ 'Fn::Sub': '${ImageBucket.Arn}/variants/*' }]);
         } else if (actionsOf(statement)[0]!.startsWith('s3:')) {
           expect(resources).to.have.deep.members([{ 'Fn::Sub': '${ImageBucket.Arn}/images/*' }, { 'Fn::Sub': '${ImageBucket.Arn}/pending/*' }]);
           expect(resources).to.have.length(2);
@@ -346,7 +387,7 @@ describe('infra/template.yaml', () => {
       expect(bucket.PublicAccessBlockConfiguration).to.deep.equal({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
       expect(dig(bucket, 'BucketEncryption', 'ServerSideEncryptionConfiguration')).to.deep.equal([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }]);
       expect(bucket.OwnershipControls).to.deep.equal({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
-      expect(bucket.BucketName).to.deep.equal({ 'Fn::If': ['HasBucketName', { Ref: 'BucketName' }, NO_VALUE] });
+      expect(bucket.BucketName).to.deep.equal({ 'Fn::If': ['HasBucketName', { Ref: 'BucketName' }, STACK_BUCKET_NAME] });
       expect(resource('ImageBucket', 'AWS::S3::Bucket')).to.include({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     });
 
@@ -451,9 +492,9 @@ describe('infra/template.yaml', () => {
       const { body, resources } = await api();
       expect(body['x-amazon-apigateway-cors']).to.deep.equal({
         allowOrigins: { Ref: 'CorsAllowedOrigins' },
-        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['content-type', 'authorization', 'x-user-id'],
-        exposeHeaders: ['location', 'x-request-id'],
+        allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+        allowHeaders: ['content-type', 'authorization', 'x-user-id', 'idempotency-key', 'if-match'],
+        exposeHeaders: ['location', 'x-request-id', 'etag', 'retry-after', 'idempotent-replayed'],
         maxAge: 600,
         allowCredentials: false,
       });
@@ -476,6 +517,43 @@ describe('infra/template.yaml', () => {
       });
     });
 
+    it('allows and exposes across origins every header the service allows and exposes when it answers CORS itself, and every method it serves', async () => {
+      const { body } = await api();
+      const cors = obj(body['x-amazon-apigateway-cors'], 'x-amazon-apigateway-cors');
+      const lower = (value: unknown, what: string) => list(value, what).map((each) => String(each).toLowerCase());
+      // The Express entry point's own CORS settings, read from its source as it declares them.
+      const express = await readFile(join(root, 'apps', 'express-app.ts'), 'utf8');
+      const declared = (option: string): string[] => {
+        const found = new RegExp(`${option}:\\s*\\[([^\\]]*)\\]`).exec(express);
+        expect(found, `apps/express-app.ts declares ${option}`).to.not.equal(null);
+        return [...found![1]!.matchAll(/'([^']+)'/g)].map((match) => match[1]!.toLowerCase());
+      };
+      const allowed = declared('allowedHeaders');
+      expect(allowed).to.include.members(['idempotency-key', 'if-match']);
+      expect(lower(cors.allowHeaders, 'allowHeaders')).to.include.members(allowed);
+      // Write limits, and so their headers, exist only where Express serves.
+      const exposed = declared('exposedHeaders').filter((name) => !name.startsWith('ratelimit'));
+      expect(exposed).to.include.members(['etag', 'retry-after', 'idempotent-replayed']);
+      expect(lower(cors.exposeHeaders, 'exposeHeaders')).to.include.members(exposed);
+
+      const methods = servedOnLambda().map((route) => route.method);
+      expect(list(cors.allowMethods, 'allowMethods')).to.include.members([...new Set([...methods, 'PATCH', 'OPTIONS'])]);
+    });
+
+    it('serves the gallery (GET / and its assets) without the authorizer', async () => {
+      const { body } = await api();
+      const routes = templateRoutes(body);
+      for (const path of ['/', '/assets/{proxy+}']) {
+        const route = routes.find((each) => each.path === path && each.method === 'GET');
+        expect(route, `a GET ${path} route`).to.not.equal(undefined);
+        expect(route!.operation.security, `GET ${path} is public`).to.equal(undefined);
+      }
+      expect(selectRoute(routes, 'GET', '/').path).to.equal('/');
+      expect(selectRoute(routes, 'GET', '/assets/app-0123456789.js').path).to.equal('/assets/{proxy+}');
+      // The app serves these very paths.
+      expect(servedOnLambda().map((route) => `${route.method} ${route.path}`)).to.include.members(['GET /', 'GET /assets/:name']);
+    });
+
     it('with the authorizer, requires a token for every write the app serves and for anything unmatched, and keeps reads public', async () => {
       const { body } = await api();
       const routes = templateRoutes(body);
@@ -487,8 +565,7 @@ describe('infra/template.yaml', () => {
       expect(routes.filter((route) => route !== fallback && route.operation.security !== undefined), 'only $default carries security').to.deep.equal([]);
       expect(routes.filter((route) => route !== fallback && route.method !== 'GET' && route.method !== 'OPTIONS'), 'public routes are reads or preflights').to.deep.equal([]);
 
-      const served = apiRoutes({} as ApiDeps);
-      const appRoutes = [...served, ...docRoutes('0.0.0', served)];
+      const appRoutes = servedOnLambda();
       const sample = (path: string) => path.replace(/:\w+/g, 'sample-1').replace(/\*\w+/g, 'a/b');
       const writes = appRoutes.filter((route) => route.method !== 'GET').map((route) => `${route.method} ${route.path}`);
       expect(writes).to.include.members(['POST /images', 'DELETE /images/:image_id']);
@@ -507,6 +584,181 @@ describe('infra/template.yaml', () => {
       // Preflights carry no token, so they must not meet the authorizer.
       for (const path of ['/images', '/images/x', '/uploads']) expectRoute('OPTIONS', path, false);
       expect(problems, problems.join('\n')).to.deep.equal([]);
+    });
+  });
+
+  describe('(g) the image pipeline', () => {
+    async function pipeline() {
+      const loaded = await loadTemplate();
+      const fn = loaded.props('ProcessorFunction', 'AWS::Serverless::Function');
+      const queue = loaded.props('ProcessingQueue', 'AWS::SQS::Queue');
+      const deadLetters = loaded.props('ProcessingDeadLetterQueue', 'AWS::SQS::Queue');
+      const variables = obj(dig(fn, 'Environment', 'Variables'), 'ProcessorFunction.Environment.Variables');
+      const events = Object.values(obj(fn.Events, 'ProcessorFunction.Events')).map((event) => obj(event, 'event'));
+      const ofType = (type: string): Obj[] => events.filter((event) => event.Type === type).map((event) => obj(event.Properties, `${type} event properties`));
+      return { ...loaded, fn, queue, deadLetters, variables, ofType };
+    }
+    const minutesOfRate = (rate: unknown): number => {
+      const match = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(String(rate));
+      expect(match, `${String(rate)} is a rate() schedule`).to.not.equal(null);
+      return Number(match![1]) * (match![2]!.startsWith('hour') ? 60 : 1);
+    };
+
+    it('runs its own package on Node 22 and arm64, with memory for sharp', async () => {
+      const { fn } = await pipeline();
+      expect(fn).to.include({ Runtime: 'nodejs22.x', Handler: 'index.handler' });
+      expect(fn.Architectures).to.deep.equal(['arm64']);
+      expect(resolve(dirname(templatePath), String(fn.CodeUri))).to.equal(join(root, 'dist', 'processor.zip'));
+      expect(fn.MemorySize).to.be.a('number').within(1024, 1536);
+      expect(fn.Timeout).to.be.a('number').within(10, 900);
+    });
+
+    it('takes the queue in batches with partial failures, at a bounded concurrency', async () => {
+      const { ofType, parameters, fn } = await pipeline();
+      const sqs = ofType('SQS');
+      expect(sqs).to.have.length(1);
+      expect(sqs[0]!.Queue).to.deep.equal({ 'Fn::GetAtt': ['ProcessingQueue', 'Arn'] });
+      expect(list(sqs[0]!.FunctionResponseTypes, 'FunctionResponseTypes')).to.deep.equal(['ReportBatchItemFailures']);
+      expect(sqs[0]!.BatchSize).to.be.a('number').within(1, 10);
+      const maximum = dig(sqs[0], 'ScalingConfig', 'MaximumConcurrency');
+      expect(maximum ?? fn.ReservedConcurrentExecutions, 'a bound on concurrent invocations').to.not.equal(undefined);
+      expect(maximum).to.deep.equal({ Ref: 'ProcessorMaxConcurrency' });
+      const parameter = obj(parameters.ProcessorMaxConcurrency, 'ProcessorMaxConcurrency');
+      // The event source mapping refuses a maximum below 2.
+      expect(parameter).to.include({ Type: 'Number' });
+      expect(parameter.MinValue).to.be.at.least(2);
+      expect(parameter.Default).to.be.a('number').within(Number(parameter.MinValue), Number(parameter.MaxValue));
+    });
+
+    it('has a queue that hides a message for at least 6x the function timeout, encrypted, with a dead-letter queue the function knows the count of', async () => {
+      const { fn, queue, deadLetters, variables, ofType } = await pipeline();
+      const batchingWindow = Number(ofType('SQS')[0]!.MaximumBatchingWindowInSeconds ?? 0);
+      expect(queue.VisibilityTimeout).to.be.a('number').at.least(6 * Number(fn.Timeout) + batchingWindow);
+      for (const each of [queue, deadLetters]) expect(each.SqsManagedSseEnabled === true || each.KmsMasterKeyId !== undefined, 'encrypted at rest').to.equal(true);
+      // S3 cannot send to a queue under the AWS managed KMS key (its key policy cannot be changed).
+      expect(queue.KmsMasterKeyId).to.not.equal('alias/aws/sqs');
+      const redrive = obj(queue.RedrivePolicy, 'RedrivePolicy');
+      expect(redrive.deadLetterTargetArn).to.deep.equal({ 'Fn::GetAtt': ['ProcessingDeadLetterQueue', 'Arn'] });
+      expect(redrive.maxReceiveCount).to.be.a('number').at.least(5);
+      expect(variables.PROCESSOR_MAX_RECEIVE_COUNT, 'the function knows which delivery is the last').to.equal(String(redrive.maxReceiveCount));
+      // A moved message keeps its first enqueue time, so the dead-letter queue must keep it longer.
+      expect(Number(deadLetters.MessageRetentionPeriod)).to.be.above(Number(queue.MessageRetentionPeriod ?? 345_600));
+    });
+
+    it('has the bucket tell the queue of every original created, and lets only this bucket send', async () => {
+      const { props, resource } = await pipeline();
+      const bucket = props('ImageBucket', 'AWS::S3::Bucket');
+      expect(dig(bucket, 'NotificationConfiguration', 'QueueConfigurations')).to.deep.equal([
+        { Event: 's3:ObjectCreated:*', Queue: { 'Fn::GetAtt': ['ProcessingQueue', 'Arn'] }, Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'images/' }] } } },
+      ]);
+      const stored = await readFile(join(root, 'core', 'use-cases', 'inspect-image.ts'), 'utf8');
+      expect(stored, 'originals are stored under images/').to.match(/storageKey:\s*`images\//);
+      expect(variantKey('x', 'thumb').startsWith('images/'), 'variants would queue themselves').to.equal(false);
+      // S3 checks that it may send when the notification is set, so the bucket waits for the policy.
+      const dependsOn = resource('ImageBucket', 'AWS::S3::Bucket').DependsOn;
+      expect(Array.isArray(dependsOn) ? dependsOn : [dependsOn]).to.include('ProcessingQueuePolicy');
+
+      const policy = props('ProcessingQueuePolicy', 'AWS::SQS::QueuePolicy');
+      expect(policy.Queues).to.deep.equal([{ Ref: 'ProcessingQueue' }]);
+      const statements = list(dig(policy, 'PolicyDocument', 'Statement'), 'queue policy statements');
+      expect(statements).to.deep.equal([
+        {
+          Sid: 'ImageBucketNotifications',
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': ['ProcessingQueue', 'Arn'] },
+          Condition: {
+            // This bucket's ARN, from the very name the bucket is given.
+            ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${Name}', { Name: bucket.BucketName }] } },
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          },
+        },
+      ]);
+    });
+
+    it('has no cycle among its resources (the bucket, its notification and the queue policy included)', async () => {
+      const { resources } = await pipeline();
+      const names = Object.keys(resources);
+      const edges = new Map<string, Set<string>>(names.map((name) => [name, new Set<string>()]));
+      const collect = (from: string, value: unknown): void => {
+        if (Array.isArray(value)) return value.forEach((item) => collect(from, item));
+        if (!isObj(value)) return;
+        const add = (to: string) => void (names.includes(to) && edges.get(from)!.add(to));
+        if (typeof value.Ref === 'string') add(value.Ref);
+        const getAtt = value['Fn::GetAtt'];
+        if (Array.isArray(getAtt)) add(String(getAtt[0]));
+        const sub = value['Fn::Sub'];
+        const text = typeof sub === 'string' ? sub : Array.isArray(sub) ? String(sub[0]) : '';
+        for (const match of text.matchAll(/\$\{([^!}.]+)/g)) add(match[1]!);
+        for (const child of Object.values(value)) collect(from, child);
+      };
+      for (const name of names) {
+        const found = obj(resources[name], name);
+        collect(name, found.Properties);
+        for (const to of [found.DependsOn ?? []].flat()) edges.get(name)!.add(String(to));
+      }
+      expect([...edges.get('ImageBucket')!], 'the check sees the notification').to.include('ProcessingQueue');
+      const cycles: string[] = [];
+      const visit = (name: string, path: string[]): void => {
+        if (path.includes(name)) return void cycles.push([...path.slice(path.indexOf(name)), name].join(' -> '));
+        for (const next of edges.get(name) ?? []) visit(next, [...path, name]);
+      };
+      for (const name of names) visit(name, []);
+      expect([...new Set(cycles)], cycles.join('\n')).to.deep.equal([]);
+    });
+
+    it('grants the processor exactly what processing needs: originals to read, variants to write, the image to update, the unfinished to find', async () => {
+      const { fn } = await pipeline();
+      const policies = list(fn.Policies, 'ProcessorFunction.Policies');
+      expect(policies.every((policy) => isObj(policy) && Array.isArray(policy.Statement)), 'every policy is an inline document').to.equal(true);
+      const statements = policies.flatMap((policy) => list(dig(policy, 'Statement'), 'Statement').map((each) => obj(each, 'statement')));
+      expect(statements.every((statement) => statement.Effect === 'Allow' && statement.NotAction === undefined && statement.NotResource === undefined)).to.equal(true);
+      const grants = statements.flatMap((statement) =>
+        [statement.Action].flat().flatMap((action) => [statement.Resource].flat().map((resource) => `${String(action)} ${JSON.stringify(resource)}`)),
+      );
+      const originals = JSON.stringify({ 'Fn::Sub': '${ImageBucket.Arn}/images/*' });
+      const variants = JSON.stringify({ 'Fn::Sub': `\${ImageBucket.Arn}/${variantKey('x', 'thumb').split('/')[0]}/*` });
+      const table = JSON.stringify({ 'Fn::GetAtt': ['ImageTable', 'Arn'] });
+      // The sparse index of images still processing (keys only) is the one the sweep reads.
+      const work = tableDefinition.GlobalSecondaryIndexes.find((index) => index.Projection.ProjectionType === 'KEYS_ONLY');
+      expect(work?.IndexName).to.equal('GSI3');
+      const index = JSON.stringify({ 'Fn::Sub': `\${ImageTable.Arn}/index/${work!.IndexName}` });
+      expect(grants).to.have.members([
+        `s3:GetObject ${originals}`,
+        `s3:PutObject ${variants}`,
+        `s3:DeleteObject ${variants}`,
+        `dynamodb:GetItem ${table}`,
+        `dynamodb:PutItem ${table}`,
+        `dynamodb:Query ${index}`,
+      ]);
+    });
+
+    it('sweeps on a schedule, within bounds that leave the queue every delivery first and a sweep to try before giving up', async () => {
+      const { fn, queue, variables, ofType } = await pipeline();
+      const schedules = ofType('Schedule');
+      expect(schedules).to.have.length(1);
+      const every = minutesOfRate(schedules[0]!.Schedule);
+      const settings = processorSettings(Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : undefined])));
+      const deliveries = Number(dig(queue, 'RedrivePolicy', 'maxReceiveCount')) * Number(queue.VisibilityTimeout) * 1000;
+      expect(settings.stuckAfterMs, 'the queue is done with an image before the sweep takes it').to.be.at.least(deliveries);
+      expect(settings.giveUpAfterMs - settings.stuckAfterMs, 'at least one sweep processes it before one gives up').to.be.at.least(every * 60_000);
+      // A failed sweep is not retried: the next comes.
+      expect(dig(fn, 'EventInvokeConfig', 'MaximumRetryAttempts')).to.equal(0);
+    });
+
+    it('sets only variables apps/config.ts or the processor reads, STORAGE=aws with the stack`s bucket and table, and nothing Lambda reserves', async () => {
+      const { variables } = await pipeline();
+      const sources = (await readFile(join(root, 'apps', 'config.ts'), 'utf8')) + (await readFile(join(root, 'apps', 'processor', 'lambda-handler.ts'), 'utf8'));
+      const read = new Set([...sources.matchAll(/\b(?:read|check|port|url|whole)(?:<[^>]*>)?\(\s*'([A-Z][A-Z0-9_]*)'/g)].map((match) => match[1]!));
+      expect([...read]).to.include.members(['STORAGE', 'S3_BUCKET_NAME', 'PROCESSOR_MAX_RECEIVE_COUNT', 'PROCESSOR_STUCK_AFTER_MINUTES']);
+      expect(Object.keys(variables).filter((name) => !read.has(name)), 'set but never read').to.deep.equal([]);
+      expect(variables).to.deep.include({ STORAGE: 'aws', S3_BUCKET_NAME: { Ref: 'ImageBucket' }, DYNAMODB_TABLE_NAME: { Ref: 'ImageTable' }, DYNAMODB_TIME_SHARDS: { Ref: 'TimeShards' } });
+      expect(Object.keys(variables).filter((name) => LAMBDA_RESERVED.includes(name) || name.startsWith('AWS_'))).to.deep.equal([]);
+      const env = { ...Object.fromEntries(Object.entries(variables).filter(([, value]) => typeof value === 'string')), S3_BUCKET_NAME: 'image-service-bucket', DYNAMODB_TABLE_NAME: 'ImageMetadata', DYNAMODB_TIME_SHARDS: '1' } as Record<string, string>;
+      expect(loadConfig(env)).to.deep.include({ storage: 'aws' });
+      expect(() => processorSettings(env)).to.not.throw();
+      expect(() => processorSettings({ ...env, PROCESSOR_MAX_RECEIVE_COUNT: undefined }), 'the count has no default').to.throw(/PROCESSOR_MAX_RECEIVE_COUNT/);
     });
   });
 });
@@ -545,9 +797,9 @@ function selectRoute(routes: TemplateRoute[], method: string, path: string): Tem
       const greedy = /^\{\w+\+\}$/.test(pattern.at(-1) ?? '');
       const fixed = greedy ? pattern.slice(0, -1) : pattern;
       const segmentMatches = (want: string, got: string | undefined) => got !== undefined && got !== '' && (/^\{\w+\}$/.test(want) || want === got);
-      const matches = greedy
+      const matches = route.path === path || (greedy
         ? segments.length > fixed.length && fixed.every((want, i) => segmentMatches(want, segments[i])) && segments.slice(fixed.length).every((s) => s !== '')
-        : segments.length === fixed.length && fixed.every((want, i) => segmentMatches(want, segments[i]));
+        : segments.length === fixed.length && fixed.every((want, i) => segmentMatches(want, segments[i])));
       const variables = pattern.filter((segment) => segment.startsWith('{')).length;
       return { route, matches, rank: [greedy ? 1 : 0, variables, route.method === 'ANY' ? 1 : 0] as const };
     })

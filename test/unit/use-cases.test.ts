@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { ProbedFile } from '../../core/ports/image-probe.port.ts';
 import { CheckReadiness } from '../../core/use-cases/check-readiness.ts';
-import { DeleteImage } from '../../core/use-cases/delete-image.ts';
+import { DeleteImage } from '../../core/use-cases/trash.ts';
 import { GetImage, ListImages } from '../../core/use-cases/read-images.ts';
 import { UploadImage } from '../../core/use-cases/upload-image.ts';
 import { ImageUrls } from '../../core/use-cases/image-urls.ts';
@@ -36,7 +36,7 @@ function setup(probed: ProbedFile = { contentType: 'image/png', width: 640, heig
     upload: new UploadImage(blobsView, catalogView, probe, keptOriginals(), queue, clock, new SequentialIds()),
     get: new GetImage(catalogView, new ImageUrls(blobsView, keptOriginals())),
     list: new ListImages(catalogView, new ImageUrls(blobsView, keptOriginals()), tokens),
-    remove: new DeleteImage(catalogView, clock),
+    remove: new DeleteImage(catalogView, clock, 30),
     readiness: new CheckReadiness(blobsView, catalogView),
   };
 }
@@ -202,7 +202,8 @@ describe('use cases', () => {
       const { image } = await s.upload.execute(input());
       expect((await rejection(s.remove.execute(image.id, 'mallory'))).kind).to.equal('forbidden');
       await s.remove.execute(image.id, 'alice');
-      expect((await s.catalog.get(image.id))?.deletedAt).to.equal('2026-02-03T04:05:06.789Z');
+      // One millisecond after the upload's own write: every change moves the version on.
+      expect(await s.catalog.get(image.id)).to.deep.include({ deletedAt: '2026-02-03T04:05:06.790Z', purgeAt: '2026-03-05T04:05:06.790Z' });
       expect(await s.blobs.exists(image.storageKey), 'soft delete keeps the bytes').to.equal(true);
       expect((await rejection(s.remove.execute(image.id, 'alice'))).kind).to.equal('gone');
       expect((await rejection(s.remove.execute('unknown-id', 'alice'))).kind).to.equal('not_found');
