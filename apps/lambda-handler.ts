@@ -2,7 +2,9 @@ import { Readable } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Container } from 'inversify';
 import { DomainError } from '../core/errors.ts';
-import { dispatchDeps } from './container.ts';
+import { dispatchDeps, resolve } from './container.ts';
+import { maintain } from './maintenance.ts';
+import { TOKENS } from './tokens.ts';
 import { dispatch } from './http/dispatch.ts';
 import type { IncomingHttp } from './http/dispatch.ts';
 import { parseUpload } from './http/multipart.ts';
@@ -21,10 +23,35 @@ export const LAMBDA_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const isV2 = (event: ApiGatewayEvent): event is APIGatewayProxyEventV2 => (event as APIGatewayProxyEventV2).version === '2.0';
 
-/** The Lambda entry point over a built container: API Gateway events in, the shared routes, results out. */
-export function createLambdaHandler(container: Container): (event: ApiGatewayEvent) => Promise<ApiGatewayResult> {
+/** What EventBridge sends on the template's schedule (the fields used here). */
+export interface ScheduledEvent {
+  'detail-type': 'Scheduled Event';
+  source: string;
+}
+
+const isScheduled = (event: ApiGatewayEvent | ScheduledEvent): event is ScheduledEvent => (event as ScheduledEvent)['detail-type'] === 'Scheduled Event';
+
+/** How long a scheduled pass may work: well inside the function's 29 s timeout. */
+export const MAINTENANCE_BUDGET_MS = 20_000;
+
+/**
+ * The Lambda entry point over a built container: API Gateway events in, the shared routes, results
+ * out. The same function takes the template's schedule, for the background work a 202 or a trash
+ * leaves (erasures, retention): it already holds exactly the permissions that work needs.
+ */
+export function createLambdaHandler(container: Container): (event: ApiGatewayEvent | ScheduledEvent) => Promise<ApiGatewayResult> {
   const deps = dispatchDeps(container);
-  return async (event) => toResult(await buffered(await dispatch(deps, toIncoming(event))));
+  return async (event) => {
+    if (isScheduled(event)) {
+      await maintain(
+        { sweepUploads: resolve(container, TOKENS.SweepExpiredUploads), purgeExpired: resolve(container, TOKENS.PurgeExpired), eraseUsers: resolve(container, TOKENS.EraseUserImages) },
+        resolve(container, TOKENS.Logger),
+        MAINTENANCE_BUDGET_MS,
+      );
+      return { statusCode: 204, body: '' };
+    }
+    return toResult(await buffered(await dispatch(deps, toIncoming(event))));
+  };
 }
 
 function toIncoming(event: ApiGatewayEvent): IncomingHttp {

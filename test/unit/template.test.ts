@@ -420,6 +420,16 @@ describe('infra/template.yaml', () => {
       expect(rules.filter((rule) => rule.ExpirationInDays !== undefined && rule.Prefix !== 'pending/')).to.deep.equal([]);
     });
 
+    it('lets nothing erased survive as a noncurrent version, should versioning be turned on', async () => {
+      const { props } = await loadTemplate();
+      const rules = list(dig(props('ImageBucket', 'AWS::S3::Bucket'), 'LifecycleConfiguration', 'Rules'), 'lifecycle rules').map((r) => obj(r, 'rule'));
+      const noncurrent = rules.filter((rule) => dig(rule, 'NoncurrentVersionExpiration', 'NoncurrentDays') !== undefined);
+      expect(noncurrent).to.have.length(1);
+      expect(noncurrent[0]).to.deep.include({ Status: 'Enabled', ExpiredObjectDeleteMarker: true });
+      expect(noncurrent[0]!.Prefix, 'every prefix').to.equal(undefined);
+      expect(Number(dig(noncurrent[0], 'NoncurrentVersionExpiration', 'NoncurrentDays'))).to.be.at.most(1);
+    });
+
     it('refuses any request not made over TLS', async () => {
       const { props } = await loadTemplate();
       const policy = props('ImageBucketPolicy', 'AWS::S3::BucketPolicy');
@@ -446,6 +456,17 @@ describe('infra/template.yaml', () => {
       expect(typeof fn.CodeUri).to.equal('string');
       expect(resolve(dirname(templatePath), String(fn.CodeUri))).to.equal(join(root, 'dist', 'lambda.zip'));
       expect(basename(String(fn.CodeUri))).to.equal('lambda.zip');
+    });
+
+    it('runs the lifecycle background work on a schedule of minutes (the handler takes scheduled events)', async () => {
+      const { props } = await loadTemplate();
+      const events = obj(props('ImageFunction', 'AWS::Serverless::Function').Events, 'Events');
+      const schedules = Object.values(events).map((e) => obj(e, 'event')).filter((e) => e.Type === 'Schedule');
+      expect(schedules).to.have.length(1);
+      const rate = /^rate\((\d+) minutes?\)$/.exec(String(dig(schedules[0], 'Properties', 'Schedule')));
+      expect(rate, 'a rate in minutes').to.not.equal(null);
+      // A 202's erasure should not wait long, and a pass must fit in the function's time.
+      expect(Number(rate![1])).to.be.within(1, 15);
     });
   });
 
