@@ -16,7 +16,7 @@ const logger = createLogger({ level: config.logLevel, base: { service: 'image-se
 const storage = await openStorage(config, clock).catch(exitWith('Cannot open the storage'));
 // Variants are made here unless another process makes them (PROCESSING=external). sharp is
 // imported only then, so nothing else ever loads it.
-const worker = config.processing.mode === 'local' ? new LocalWorker(logger, { concurrency: config.processing.concurrency, attempts: 3, sweepMs: 60_000 }) : undefined;
+const worker = config.processing.mode === 'local' ? new LocalWorker(logger, { concurrency: config.processing.concurrency, attempts: 3, sweepMs: 60_000, retryMs: 5_000 }) : undefined;
 const processor = worker === undefined ? undefined : await loadProcessor();
 const container = buildContainer(config, storage, { clock, logger, ...(worker === undefined ? {} : { queue: worker, processor: processor! }) });
 worker?.start(resolve(container, TOKENS.ProcessImage), resolve(container, TOKENS.ImageCatalog));

@@ -156,23 +156,8 @@ export class DynamoDbImageCatalog implements ImageCatalog {
   }
 
   async listPurgeable(at: string, limit: number): Promise<string[]> {
-    if (limit <= 0) return [];
-    const streams = this.shards().map((shard) =>
-      queryStream(this.doc, {
-        tableName: this.tableName,
-        indexName: INDEX.work.name,
-        partitionKey: { name: INDEX.work.partitionKey, value: purgePartition(shard) },
-        sortKeyName: INDEX.work.sortKey,
-        // `{purgeAt}#{id}`: every key of a purge time up to `at`.
-        range: { below: `${at}#\u{10FFFF}` },
-        expected: limit,
-        refill: limit,
-        consistentRead: false,
-      }),
-    );
-    const ids: string[] = [];
-    for (const stream of streams) for (const item of await take(stream, limit - ids.length)) ids.push(idOfImageKey(String(item.PK)));
-    return ids;
+    // `{purgeAt}#{id}`: every key of a purge time up to `at`.
+    return this.workIds(purgePartition, { below: `${at}#\u{10FFFF}` }, limit);
   }
 
   async recordProcessed(id: string, outcome: ProcessingOutcome): Promise<boolean> {
@@ -187,21 +172,26 @@ export class DynamoDbImageCatalog implements ImageCatalog {
 
   /** The live images still processing, from the sparse work index (eventually consistent: callers read each again). */
   async listProcessing(limit: number): Promise<string[]> {
-    if (limit <= 0) return [];
-    const streams = this.shards().map((shard) =>
-      queryStream(this.doc, {
+    return this.workIds(processingPartition, {}, limit);
+  }
+
+  /** Ids from one work queue of GSI3 (keys only), shard by shard, at most `limit`. */
+  private async workIds(partition: (shard: number) => string, range: SortKeyRange, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (const shard of this.shards()) {
+      if (ids.length >= limit) break;
+      const stream = queryStream(this.doc, {
         tableName: this.tableName,
         indexName: INDEX.work.name,
-        partitionKey: { name: INDEX.work.partitionKey, value: processingPartition(shard) },
+        partitionKey: { name: INDEX.work.partitionKey, value: partition(shard) },
         sortKeyName: INDEX.work.sortKey,
-        range: {},
-        expected: limit,
-        refill: limit,
+        range,
+        expected: limit - ids.length,
+        refill: limit - ids.length,
         consistentRead: false,
-      }),
-    );
-    const ids: string[] = [];
-    for (const stream of streams) for (const item of await take(stream, limit - ids.length)) ids.push(idOfImageKey(String(item.PK)));
+      });
+      for (const item of await take(stream, limit - ids.length)) ids.push(idOfImageKey(String(item.PK)));
+    }
     return ids;
   }
 

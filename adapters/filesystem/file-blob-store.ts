@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { access, copyFile, link, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import { access, copyFile, link, mkdir, open, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -89,6 +89,16 @@ export class FileBlobStore implements SelfServedStore {
     await unlink(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw fileFailure(error);
     });
+    await this.pruneFolder(dirname(path));
+  }
+
+  /**
+   * An image's own folder (its variants') goes with its last file, so erasing leaves no trace of
+   * the id; a folder that still holds files, or one of the top-level ones, stays.
+   */
+  private async pruneFolder(folder: string): Promise<void> {
+    if (dirname(folder) === this.root || folder === this.root) return;
+    await rmdir(folder).catch(() => {});
   }
 
   async exists(key: string): Promise<boolean> {
@@ -193,8 +203,13 @@ export class FileBlobStore implements SelfServedStore {
       const stats = await handle.stat();
       await handle.close();
       handle = undefined;
-      const created = await mkdir(dirname(path), { recursive: true });
-      await rename(tmpPath, path);
+      let created = await mkdir(dirname(path), { recursive: true });
+      await rename(tmpPath, path).catch(async (error: NodeJS.ErrnoException) => {
+        // The folder was pruned by a delete in between: make it again, once.
+        if (error.code !== 'ENOENT') throw error;
+        created = await mkdir(dirname(path), { recursive: true });
+        await rename(tmpPath, path);
+      });
       await syncFolder(dirname(path));
       // A folder made just now must itself be durable in its parent.
       if (created !== undefined) await syncFolder(dirname(created));

@@ -11,6 +11,8 @@ export interface LocalWorkerOptions {
   attempts: number;
   /** How often the catalog is read for unfinished images: a restart's leftovers, and retries after an outage. */
   sweepMs: number;
+  /** How soon after a deferred or failed run the catalog is read again: an outage such as a full disk is often brief. */
+  retryMs: number;
 }
 
 /**
@@ -23,6 +25,7 @@ export class LocalWorker implements ProcessingQueue {
   private readonly running = new Set<Promise<void>>();
   private readonly failures = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private process: ProcessImage | undefined;
   private catalog: ImageCatalog | undefined;
   private stopped = false;
@@ -56,6 +59,7 @@ export class LocalWorker implements ProcessingQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
     this.waiting.clear();
     await Promise.all([...this.running]);
   }
@@ -90,17 +94,29 @@ export class LocalWorker implements ProcessingQueue {
       // An outage: the image stays processing, and the next sweep picks it up again.
       if (isDomainError(error, 'unavailable')) {
         this.logger.warn({ image_id: imageId, err: error }, 'processing deferred: a store is unavailable');
+        this.retrySoon();
         return;
       }
       const failures = (this.failures.get(imageId) ?? 0) + 1;
       this.logger.error({ image_id: imageId, err: error, failures }, 'processing failed unexpectedly');
       if (failures < this.options.attempts) {
         this.failures.set(imageId, failures);
+        this.retrySoon();
         return;
       }
       this.failures.delete(imageId);
       await this.process!.giveUp(imageId, 'The image could not be processed.').catch((giveUpError: unknown) =>
         this.logger.warn({ image_id: imageId, err: giveUpError }, 'marking the image failed did not work; the next sweep tries again'));
     }
+  }
+
+  /** One early sweep for every run deferred meanwhile, rather than a timer each. */
+  private retrySoon(): void {
+    if (this.stopped || this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.sweep();
+    }, this.options.retryMs);
+    this.retryTimer.unref();
   }
 }

@@ -120,9 +120,14 @@ export async function restoreImage(id: string, identity: Identity): Promise<Imag
   return (await call<Image>('POST', `${imagePath(id)}/restore`, { headers: writeHeaders(identity) })).body;
 }
 
+/**
+ * The caller's trash, without URLs: none is served for a deleted photo (the service refuses its
+ * files at once), so the trash shows each photo's ThumbHash placeholder instead.
+ */
 export async function listTrash(identity: Identity, pageToken: string | null): Promise<ImageList> {
   const path = `/users/${encodeURIComponent(identity.userId ?? '')}/trash`;
-  return (await call<ImageList>('GET', path, { headers: callerHeaders(identity), query: { limit: PAGE_SIZE, page_token: pageToken ?? undefined } })).body;
+  const query = { limit: PAGE_SIZE, page_token: pageToken ?? undefined, include_url: 'false' };
+  return (await call<ImageList>('GET', path, { headers: callerHeaders(identity), query })).body;
 }
 
 export interface DirectUploadRequest {

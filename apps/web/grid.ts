@@ -13,20 +13,22 @@ interface Source {
   height: number;
 }
 
-/** Before the variants exist: the file itself if it was just sent from this page, else the original. */
+/** For the lightbox, before the variants exist: the file itself if it was just sent from this page, else the original. */
 function unprocessedSource(image: Image): Source | null {
   const url = (image.status === 'processing' ? previewOf(image.image_id) : undefined) ?? image.download_url;
   return url === null ? null : { url, width: image.width, height: image.height };
 }
 
 /**
- * What a tile loads: the 400x400 thumbnail once it exists; before (processing, failed, or a service
- * that predates thumbnails) what there is.
+ * What a tile loads: the 400x400 thumbnail once it exists. Before (processing) or without one
+ * (failed), only the file itself if it was just sent from this page: never the original, which
+ * can weigh 10 MB; the tile shows its state instead, and the thumbnail when it comes.
  */
 export function thumbSource(image: Image): Source | null {
   if (image.variants?.thumb !== undefined) return image.variants.thumb;
   if (typeof image.thumbnail_url === 'string') return { url: image.thumbnail_url, width: 400, height: 400 };
-  return unprocessedSource(image);
+  const preview = previewOf(image.image_id);
+  return preview === undefined ? null : { url: preview, width: image.width, height: image.height };
 }
 
 /** What the lightbox shows: the display variant (at most 1080x1350) once it exists. */

@@ -22,11 +22,29 @@ export const newestFirst = (a: Image, b: Image): number =>
 
 const POLL_MS = 2000;
 
+const pathOf = (url: string): string => new URL(url, location.href).pathname;
+
+/**
+ * A newer version of a photo the list shows (an edit's answer, a poll's). Every answer signs its
+ * URLs afresh, so the same thumbnail comes back under a new URL: the tile keeps the one it has
+ * loaded, rather than fetching the same picture again and blurring in the meantime.
+ */
+function newerVersion(known: Image, image: Image): Image {
+  // An answer without URLs keeps the ones already shown.
+  const merged = { ...image, download_url: image.download_url ?? known.download_url };
+  const shown = known.variants?.thumb;
+  const variants = image.variants;
+  if (shown === undefined || variants === undefined || variants === null || pathOf(shown.url) !== pathOf(variants.thumb.url)) return merged;
+  return { ...merged, variants: { ...variants, thumb: shown }, thumbnail_url: shown.url };
+}
+
 /**
  * `fetchPage` is called with null for the first page. `key` names the query: when it changes,
- * the list starts again, and answers to an older query are dropped.
+ * the list starts again, and answers to an older query are dropped. With `poll`, photos still
+ * processing are asked about until they are done; the trash does not ask, as a deleted photo
+ * is not found by GET /images/{id}.
  */
-export function useImageList(key: string, fetchPage: (token: string | null) => Promise<ImageList>) {
+export function useImageList(key: string, fetchPage: (token: string | null) => Promise<ImageList>, { poll = true }: { poll?: boolean } = {}) {
   const [state, setState] = useState<ListState>(EMPTY);
   const current = useRef(state);
   current.current = state;
@@ -87,8 +105,7 @@ export function useImageList(key: string, fetchPage: (token: string | null) => P
   const replace = useCallback((image: Image) => {
     setState((current) => ({
       ...current,
-      // An answer without URLs (a PATCH may leave them out) keeps the ones already shown.
-      images: current.images.map((known) => (known.image_id === image.image_id ? { ...image, download_url: image.download_url ?? known.download_url } : known)),
+      images: current.images.map((known) => (known.image_id === image.image_id ? newerVersion(known, image) : known)),
     }));
   }, []);
 
@@ -99,7 +116,7 @@ export function useImageList(key: string, fetchPage: (token: string | null) => P
   // Photos still processing are asked about again, a few at a time, until they are ready or failed.
   const [round, setRound] = useState(0);
   const processingKey = state.images
-    .filter((image) => image.status === 'processing')
+    .filter((image) => poll && image.status === 'processing')
     .slice(0, 10)
     .map((image) => image.image_id)
     .join(',');

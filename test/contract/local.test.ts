@@ -129,6 +129,19 @@ describe('file store: writes that a crash cannot tear', () => {
     expect(await readdir(join(dataDir, 'tmp'))).to.deep.equal([]);
   });
 
+  it("removes an image's own folder with its last file, and writes into it again after", async () => {
+    const variant = { contentType: 'image/webp', fileName: 'v.webp' };
+    await store.put('variants/img-1/thumb.webp', Buffer.alloc(100, 1), variant);
+    await store.put('variants/img-1/display.webp', Buffer.alloc(100, 2), variant);
+    await store.put('variants/img-2/thumb.webp', Buffer.alloc(100, 3), variant);
+    await store.delete('variants/img-1/thumb.webp');
+    expect(await readdir(join(dataDir, 'blobs', 'variants', 'img-1'))).to.deep.equal(['display.webp']);
+    await store.delete('variants/img-1/display.webp');
+    expect(await readdir(join(dataDir, 'blobs', 'variants'))).to.deep.equal(['img-2']);
+    await store.put('variants/img-1/thumb.webp', Buffer.alloc(100, 4), variant);
+    expect(await store.exists('variants/img-1/thumb.webp')).to.equal(true);
+  });
+
   it('refuses keys that could leave its folder', async () => {
     for (const key of ['../escape', 'images/../../x', '/etc/passwd', 'images//a', '.hidden', 'images/.', '']) {
       await store.put(key, Buffer.alloc(10), { contentType: 'image/png', fileName: 'x' }).then(

@@ -189,8 +189,11 @@ export async function getImage(url: string, id: string): Promise<ApiImage> {
 /** A URL's path, for comparing presigned URLs whose signatures and expiries differ. */
 export const pathOf = (href: string): string => new URL(href).pathname;
 
-/** What the grid should load for an image: its thumbnail once there is one, else the original. */
-export const expectedThumb = (image: ApiImage): string => pathOf(image.variants?.thumb.url ?? image.thumbnail_url ?? image.download_url!);
+/** What the grid should load for an image: its thumbnail, never the original; null while there is none. */
+export const expectedThumb = (image: ApiImage): string | null => {
+  const url = image.variants?.thumb.url ?? image.thumbnail_url ?? null;
+  return url === null ? null : pathOf(url);
+};
 
 /** What the lightbox should show: the display variant once there is one, else the original. */
 export const expectedDisplay = (image: ApiImage): string => pathOf(image.variants?.display.url ?? image.download_url!);
@@ -269,8 +272,9 @@ export async function listSettled(url: string, query: Record<string, string> = {
 }
 
 /**
- * Waits until the tile of each image has loaded what it should finally show: its thumbnail once
- * the service has made one, else its original. Photos still processing are waited for.
+ * Waits until the tile of each image shows what it should finally show: its thumbnail once the
+ * service has made one, or, for a photo it could make none of, the "No preview" badge. Photos
+ * still processing are waited for.
  */
 export async function waitForTiles(page: Page, url: string, ids: readonly string[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -278,11 +282,16 @@ export async function waitForTiles(page: Page, url: string, ids: readonly string
     const waiting: string[] = [];
     for (const id of ids) {
       const image = await getImage(url, id);
-      const shown = await page
-        .locator(`.tile[data-image-id="${id}"] img.tile-image.is-loaded`)
+      const tile = page.locator(`.tile[data-image-id="${id}"]`);
+      if (image.status === 'failed') {
+        if ((await tile.getByText('No preview').count()) === 0) waiting.push(id);
+        continue;
+      }
+      const shown = await tile
+        .locator('img.tile-image.is-loaded')
         .evaluateAll((images) => images.map((img) => (img as unknown as { currentSrc: string; naturalWidth: number }).naturalWidth > 0 && (img as unknown as { currentSrc: string }).currentSrc));
-      const wanted = image.status === 'processing' ? undefined : expectedThumb(image);
-      if (wanted === undefined || !shown.some((src) => typeof src === 'string' && src.startsWith('http') && pathOf(src) === wanted)) waiting.push(id);
+      const wanted = image.status === 'processing' ? null : expectedThumb(image);
+      if (wanted === null || !shown.some((src) => typeof src === 'string' && src.startsWith('http') && pathOf(src) === wanted)) waiting.push(id);
     }
     if (waiting.length === 0) return;
     if (Date.now() > deadline) throw new Error(`tiles not showing their final picture after ${timeoutMs} ms: ${waiting.join(', ')}`);

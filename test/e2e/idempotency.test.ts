@@ -1,9 +1,3 @@
-// PENDING: rename to idempotency.test.ts once the backend honours `Idempotency-Key` on POST /images
-// as shared/design/api.md describes (the same key and request replay the first answer, with
-// `Idempotent-Replayed: true`, creating nothing new). That the gallery reuses a file's key on retry
-// is already proven in upload.test.ts, and a direct upload's lost completion is retried there too
-// (completing twice was always safe); this proves the point of the key: a photo whose answer was
-// lost, retried, is stored once.
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { startGallery } from '../support/gallery-process.ts';

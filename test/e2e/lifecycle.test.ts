@@ -1,16 +1,11 @@
-// PENDING: rename to lifecycle.test.ts once the backend has the lifecycle of shared/design/api.md:
-//  - an `ETag` on GET /images/{id}, and PATCH /images/{id} (JSON merge patch of title,
-//    description, tags; `If-Match`, 412 when stale)          -> "edits the caption ..."
-//  - DELETE /images/{id} into the trash (`deleted_at`, `purge_at`), GET /users/{user_id}/trash
-//    and POST /images/{id}/restore                            -> "moves a photo to the trash ..."
-//  - DELETE /images/{id}?purge=true                           -> "erases a photo for good ..."
-//  - all of the above                                         -> the axe check of the trash
-// Written against the contract as it stands; nothing here needs changing when it lands.
 import { expect } from 'chai';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Request } from 'playwright-core';
 import { startGallery } from '../support/gallery-process.ts';
 import type { GalleryProcess } from '../support/gallery-process.ts';
-import { closePagesExpectingNoErrors, imageFile, launchChromium, listAll, openGallery, pathOf, seedImage, seriousAxeViolations, signInAs, inChromium, skipWithoutChromium } from './browser.ts';
+import { closePagesExpectingNoErrors, getImage, imageFile, launchChromium, listAll, openGallery, pathOf, seedImage, seriousAxeViolations, signInAs, inChromium, skipWithoutChromium } from './browser.ts';
 import type { ApiImage } from './browser.ts';
 
 interface TrashPage {
@@ -26,18 +21,37 @@ async function trashOf(url: string, user: string): Promise<TrashPage['images']> 
 
 const status = async (url: string, id: string): Promise<number> => (await fetch(`${url}/images/${id}`)).status;
 
+/** The files under the service's data folder whose path names the image (its original and variants are stored under its id). */
+async function filesOf(dataDir: string, id: string): Promise<string[]> {
+  const entries = await readdir(dataDir, { recursive: true });
+  return entries.filter((entry) => entry.includes(id));
+}
+
+async function whenReady(url: string, id: string): Promise<ApiImage> {
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const image = await getImage(url, id);
+    if (image.status !== 'processing') return image;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`image ${id} still processing after 30 s`);
+}
+
 describe(inChromium('gallery e2e: editing, trash, restore and erase'), function () {
   this.timeout(120_000);
   let server: GalleryProcess;
   let browser: Browser;
+  // The service's data folder, where the erase test looks for the bytes of what it erased.
+  let dataDir: string;
 
   before(async function () {
     skipWithoutChromium(this);
-    [server, browser] = await Promise.all([startGallery(), launchChromium()]);
+    dataDir = await mkdtemp(join(tmpdir(), 'gallery-lifecycle-'));
+    [server, browser] = await Promise.all([startGallery({ DATA_DIR: dataDir }), launchChromium()]);
   });
   after(async () => {
     await browser?.close();
     await server?.stop();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
   afterEach(closePagesExpectingNoErrors);
 
@@ -144,15 +158,21 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
   });
 
   it('erases a photo for good from the trash, only after confirming', async () => {
-    const photo = await seedImage(server.url, { user_id: 'quinn', title: 'Gone soon' }, imageFile('gone-soon', 'png'));
+    const seeded = await seedImage(server.url, { user_id: 'quinn', title: 'Gone soon' }, imageFile('gone-soon', 'jpeg', { width: 800, height: 600, size: 40_000 }));
+    // With its variants made, so there is more than the original to erase.
+    const photo = await whenReady(server.url, seeded.image_id);
+    expect(photo.variants).to.not.equal(null);
+    expect(await filesOf(dataDir, photo.image_id)).to.not.deep.equal([]);
     const deleted = await fetch(`${server.url}/images/${photo.image_id}`, { method: 'DELETE', headers: { 'X-User-Id': 'quinn' } });
     expect(deleted.status).to.equal(200);
     const { page } = await openGallery(browser, `${server.url}/?view=trash`);
     await signInAs(page, 'quinn');
     const item = page.locator(`.trash-item[data-image-id="${photo.image_id}"]`);
+    // A deleted photo's files are not served: the trash shows its placeholder, made in the page.
+    expect(await item.locator('.trash-thumb img').getAttribute('src')).to.match(/^data:image\/png;base64,/);
 
     // Cancel changes nothing.
-    await item.getByRole('button', { name: 'Erase Gone soon now' }).click();
+    await item.getByRole('button', { name: 'Erase now: Gone soon' }).click();
     const confirm = page.getByRole('alertdialog', { name: 'Erase this photo now?' });
     await confirm.getByText('“Gone soon” and every copy of it will be erased for good. This cannot be undone.').waitFor();
     await confirm.getByRole('button', { name: 'Cancel' }).click();
@@ -163,7 +183,7 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     page.on('request', (request) => {
       if (request.method() === 'DELETE') purges.push(request.url());
     });
-    await item.getByRole('button', { name: 'Erase Gone soon now' }).click();
+    await item.getByRole('button', { name: 'Erase now: Gone soon' }).click();
     await confirm.getByRole('button', { name: 'Erase forever' }).click();
     await item.waitFor({ state: 'detached' });
     await page.getByRole('status').filter({ hasText: '“Gone soon” was erased.' }).waitFor();
@@ -171,6 +191,9 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     expect(await trashOf(server.url, 'quinn')).to.deep.equal([]);
     expect(await status(server.url, photo.image_id)).to.equal(404);
     expect((await fetch(photo.download_url!)).status).to.be.oneOf([403, 404]);
+    expect((await fetch(photo.variants!.thumb.url)).status).to.be.oneOf([403, 404]);
+    // The bytes are gone from the store: the original and every variant.
+    expect(await filesOf(dataDir, photo.image_id), "files left").to.deep.equal([]);
   });
 
   it('has no serious or critical axe-core violations in the trash and its confirmation', async () => {
@@ -180,7 +203,7 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     await signInAs(page, 'rosa');
     await page.locator(`.trash-item[data-image-id="${photo.image_id}"]`).waitFor();
     expect(await seriousAxeViolations(page), 'trash').to.deep.equal([]);
-    await page.getByRole('button', { name: 'Erase Trashed now' }).click();
+    await page.getByRole('button', { name: 'Erase now: Trashed' }).click();
     await page.getByRole('alertdialog').waitFor();
     expect(await seriousAxeViolations(page), 'confirmation').to.deep.equal([]);
   });

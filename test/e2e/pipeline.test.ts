@@ -1,6 +1,10 @@
 import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Route } from 'playwright-core';
 import { startGallery } from '../support/gallery-process.ts';
+import { freePort } from '../support/server-process.ts';
 import type { GalleryProcess } from '../support/gallery-process.ts';
 import { closePagesExpectingNoErrors, getImage, imageFile, launchChromium, openGallery, pathOf, seedImage, signInAs, waitForTiles, inChromium, skipWithoutChromium } from './browser.ts';
 import type { ApiImage } from './browser.ts';
@@ -68,6 +72,42 @@ describe(inChromium('gallery e2e: thumbnails, placeholders and processing'), fun
     expect(pathOf((await tile.locator('img.tile-image').getAttribute('src'))!)).to.equal(pathOf(done.variants.thumb.url));
     expect(await tile.getByText('Processing…').count()).to.equal(0);
     expect(requested.filter((url) => url.startsWith('http') && pathOf(url) === pathOf(image.download_url!)), 'the original is never loaded').to.deep.equal([]);
+  });
+
+  it('shows a photo sent from elsewhere as processing without loading its original, then its thumbnail once it is made', async () => {
+    // A service whose variants are made by another process (PROCESSING=external), which is not
+    // running yet: the photo stays processing until the same data is served with a processor.
+    const dataDir = await mkdtemp(join(tmpdir(), 'gallery-external-'));
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()) };
+    let service = await startGallery({ ...env, PROCESSING: 'external' });
+    try {
+      const sent = await seedImage(service.url, { user_id: 'noor', title: 'Slow one' }, imageFile('slow', 'jpeg', { width: 1600, height: 1200, size: 200_000 }));
+      expect(sent.status).to.equal('processing');
+      const requested: string[] = [];
+      const gallery = await openGallery(browser, `${service.url}/?user=noor`, {
+        beforeLoad: (page) => page.on('request', (request) => requested.push(request.url())),
+      });
+      const { page } = gallery;
+      // Its polls fail while the service restarts.
+      gallery.allowErrors(/net::ERR_CONNECTION_REFUSED|net::ERR_CONNECTION_RESET|net::ERR_EMPTY_RESPONSE/);
+      const tile = page.locator(`.tile[data-image-id="${sent.image_id}"]`);
+      await tile.getByRole('button', { name: 'Slow one Processing…' }).waitFor();
+      // Asked about again, still processing, still no picture: the original is not the stand-in.
+      await page.waitForResponse((response) => pathOf(response.url()) === `/images/${sent.image_id}` && response.request().method() === 'GET');
+      expect(await tile.locator('img.tile-image').count()).to.equal(0);
+      expect(await tile.getByText('Processing…').count()).to.equal(1);
+
+      await service.stop();
+      service = await startGallery({ ...env, PROCESSING: 'local' });
+      const done = await ready(service.url, sent.image_id);
+      await waitForTiles(page, service.url, [sent.image_id]);
+      expect(pathOf((await tile.locator('img.tile-image').getAttribute('src'))!)).to.equal(pathOf(done.variants.thumb.url));
+      expect(await tile.getByText('Processing…').count()).to.equal(0);
+      expect(requested.filter((url) => url.startsWith('http') && pathOf(url) === pathOf(sent.download_url!)), 'the original is never loaded').to.deep.equal([]);
+    } finally {
+      await service.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('loads thumbnails, never originals, showing each ThumbHash placeholder until its thumbnail arrives', async () => {

@@ -7,6 +7,8 @@ import { resolve } from '../../apps/container.ts';
 import { createLogger } from '../../apps/logger.ts';
 import { LocalWorker } from '../../apps/processor/local-worker.ts';
 import { TOKENS } from '../../apps/tokens.ts';
+import { SharpImageProcessor } from '../../adapters/sharp/sharp-image-processor.ts';
+import { DomainError } from '../../core/errors.ts';
 import type { ImageProcessor } from '../../core/ports/image-processor.port.ts';
 import { expressEntry, startApp } from '../support/app.ts';
 import type { TestApp } from '../support/app.ts';
@@ -26,7 +28,7 @@ async function garbledPng(): Promise<Buffer> {
 function startWorker(app: TestApp): { worker: LocalWorker; logs: Record<string, unknown>[] } {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: 'info', write: (line) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const worker = new LocalWorker(logger, { concurrency: 1, attempts: 3, sweepMs: 60_000 });
+  const worker = new LocalWorker(logger, { concurrency: 1, attempts: 3, sweepMs: 60_000, retryMs: 5_000 });
   worker.start(resolve(app.container, TOKENS.ProcessImage), resolve(app.container, TOKENS.ImageCatalog));
   return { worker, logs };
 }
@@ -115,5 +117,41 @@ describe('pipeline: an unexpected processing error', () => {
     const image = await getImage(app.url, id);
     expect(image.status_reason).to.be.a('string').and.not.match(/something inside/);
     expect((await download(image.download_url)).length).to.equal(image.file_size);
+  });
+});
+
+describe('pipeline: a store that is briefly unavailable', () => {
+  let app: TestApp;
+  let calls = 0;
+  /** Out of space on the first run (a full disk answers so), working on the next. */
+  const real = new SharpImageProcessor();
+  const flaky: ImageProcessor = {
+    render: async (...args) => {
+      calls++;
+      if (calls === 1) throw new DomainError('unavailable', 'service_unavailable', 'No disk space left.');
+      return real.render(...args);
+    },
+  };
+  beforeEach(async () => (app = await startApp(expressEntry, { processing: true, overrides: { processor: flaky } })));
+  afterEach(() => app.close());
+
+  it('is tried again soon after, not only at the next sweep, and does not count as a failure', async () => {
+    const { image_id: id } = await uploadFile(app.url, await plainPhoto(320, 240), 'later.jpg');
+    const logger = createLogger({ level: 'silent' });
+    // A sweep too far away to matter: only the early retry can finish the image.
+    const worker = new LocalWorker(logger, { concurrency: 1, attempts: 3, sweepMs: 3_600_000, retryMs: 50 });
+    worker.start(resolve(app.container, TOKENS.ProcessImage), resolve(app.container, TOKENS.ImageCatalog));
+    try {
+      let image = await getImage(app.url, id);
+      for (let waited = 0; image.status === 'processing' && waited < 10_000; waited += 50) {
+        await new Promise((done) => setTimeout(done, 50));
+        image = await getImage(app.url, id);
+      }
+      expect(image.status).to.equal('ready');
+      // The first run at start-up's sweep was deferred; the early retry made it.
+      expect(calls).to.equal(2);
+    } finally {
+      await worker.stop();
+    }
   });
 });
