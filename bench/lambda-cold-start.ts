@@ -1,8 +1,8 @@
 // Lambda cold start on Node 22: the deployment bundle against a baseline that only loads and
 // builds the AWS SDK clients (bench/baseline-entry.ts), bundled the same way. Each sample is a
 // fresh process that imports the bundle (ours builds its container at import, as on Lambda) and
-// serves a first request; times are read inside the child from process start. Goals: cold start
-// at most 1.5x the baseline's, bundle at most 1.5 MB. Run with `npm run bench`; it asserts nothing.
+// serves a first request; times are read inside the child from process start. Goals: first response
+// at most 1.3x the baseline's, bundle at most 0.8 MB. Run with `npm run bench`; it asserts nothing.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,8 +10,9 @@ import { dirname, join } from 'node:path';
 import { ROOT, buildLambda, bundle, bytesByPackage, lambdaNode, size } from '../scripts/build-lambda.ts';
 
 const RUNS = 15;
-const GOAL_RATIO = 1.5;
-const GOAL_BUNDLE_BYTES = 1_500_000;
+// Issue 9's goals, stricter than the pipeline issue's 1.5x and 1.5 MB, so both are reported.
+const GOAL_RATIO = 1.3;
+const GOAL_BUNDLE_BYTES = 800_000;
 
 const HEALTH_EVENT = {
   version: '2.0',

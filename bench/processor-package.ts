@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { buildLambda, bytesByPackage, pipelineInputs, size } from '../scripts/build-lambda.ts';
 import { buildProcessor } from '../scripts/build-processor.ts';
 
-const GOAL_API_BUNDLE_BYTES = 1_500_000;
+const GOAL_API_BUNDLE_BYTES = 800_000;
 const LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024;
 const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
 

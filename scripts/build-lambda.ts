@@ -9,7 +9,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { BuildOptions, Metafile } from 'esbuild';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { buildWeb } from './build-web.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,6 +26,14 @@ const OPTIONAL_REQUIRES = ['supports-color'];
  */
 const BROWSER_ONLY = ['bowser'];
 
+/** The SDK's default credential chain, swapped for the environment's credentials: see lambda-credentials.ts. */
+const LAMBDA_CREDENTIALS: Plugin = {
+  name: 'lambda-credentials',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: join(ROOT, 'scripts', 'lambda-credentials.ts') }));
+  },
+};
+
 /**
  * Shared by the service and the bench's baseline so that their sizes and start times compare.
  * `module` first: the AWS SDK ships ES modules next to its CommonJS, and only those let esbuild
@@ -39,6 +47,7 @@ export const BUNDLE_OPTIONS = {
   format: 'esm',
   mainFields: ['module', 'main'],
   external: [...OPTIONAL_REQUIRES, ...BROWSER_ONLY],
+  plugins: [LAMBDA_CREDENTIALS],
   // esbuild turns a CommonJS dependency's require('node:…') into a call that throws in an ES
   // module unless a `require` is in scope.
   banner: { js: "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);" },

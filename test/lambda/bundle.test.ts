@@ -168,7 +168,7 @@ describe('Lambda bundle', function () {
     expect(offending, offending.join('\n')).to.deep.equal([]);
   });
 
-  it('bundles nothing of the image pipeline: no sharp, no thumbhash, no processor, and stays within 1.5 MB', async () => {
+  it('bundles nothing of the image pipeline: no sharp, no thumbhash, no processor, and stays within 0.8 MB', async () => {
     const metafile = JSON.parse(await readFile(built.metafilePath, 'utf8')) as Metafile;
     const inputs = Object.keys(metafile.inputs);
     const pipeline = inputs.filter((input) => packagesIn(input).some((name) => ['sharp', 'thumbhash', '@img/colour'].includes(name) || name.startsWith('@img/sharp')) || /^(adapters\/sharp\/|apps\/processor\/lambda)/.test(input));
@@ -176,7 +176,7 @@ describe('Lambda bundle', function () {
     // Nor could a native addon or libvips have come in beside the bundle.
     const entries = execFileSync('unzip', ['-Z1', built.zipPath], { encoding: 'utf8' }).trim().split('\n');
     expect(entries.filter((entry) => /sharp|thumbhash|libvips|\.node$|\.so(\.|$)/.test(entry))).to.deep.equal([]);
-    expect(built.bundleBytes, 'every JavaScript file of the bundle, chunks included').to.be.at.most(1_500_000);
+    expect(built.bundleBytes, 'every JavaScript file of the bundle, chunks included').to.be.at.most(800_000);
   });
 
   it('fails the build for an input of the image pipeline', () => {
