@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startGallery } from '../support/gallery-process.ts';
+import type { GalleryProcess } from '../support/gallery-process.ts';
 import { makeImage } from '../support/images.ts';
 import type { TestFormat } from '../support/images.ts';
 
@@ -297,4 +299,22 @@ export async function waitForTiles(page: Page, url: string, ids: readonly string
     if (Date.now() > deadline) throw new Error(`tiles not showing their final picture after ${timeoutMs} ms: ${waiting.join(', ')}`);
     await page.waitForTimeout(200);
   }
+}
+
+/**
+ * The service with its gallery and a Chromium, for the tests of one describe: started before
+ * them (with `env()`, read then), stopped after, and every page checked for console errors.
+ */
+export function useGallery(env: () => Record<string, string> = () => ({})): { server: GalleryProcess; browser: Browser } {
+  const running = {} as { server: GalleryProcess; browser: Browser };
+  before(async function () {
+    skipWithoutChromium(this);
+    [running.server, running.browser] = await Promise.all([startGallery(env()), launchChromium()]);
+  });
+  after(async () => {
+    await running.browser?.close();
+    await running.server?.stop();
+  });
+  afterEach(closePagesExpectingNoErrors);
+  return running;
 }

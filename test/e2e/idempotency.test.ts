@@ -1,26 +1,12 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { startGallery } from '../support/gallery-process.ts';
-import type { GalleryProcess } from '../support/gallery-process.ts';
-import { closePagesExpectingNoErrors, imageFile, launchChromium, listAll, openGallery, pathOf, signInAs, inChromium, skipWithoutChromium } from './browser.ts';
+import { imageFile, listAll, openGallery, pathOf, signInAs, inChromium , useGallery } from './browser.ts';
 
 describe(inChromium('gallery e2e: retries never duplicate'), function () {
   this.timeout(120_000);
-  let server: GalleryProcess;
-  let browser: Browser;
-
-  before(async function () {
-    skipWithoutChromium(this);
-    [server, browser] = await Promise.all([startGallery(), launchChromium()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(closePagesExpectingNoErrors);
+  const running = useGallery();
 
   it('retries a photo whose answer was lost: the service replays it, and the photo is stored once', async () => {
-    const gallery = await openGallery(browser, server.url);
+    const gallery = await openGallery(running.browser, running.server.url);
     const { page } = gallery;
     gallery.allowErrors(/net::ERR_CONNECTION_RESET|net::ERR_FAILED/);
     await signInAs(page, 'vera');
@@ -40,7 +26,7 @@ describe(inChromium('gallery e2e: retries never duplicate'), function () {
     await page.locator('#file-input').setInputFiles([imageFile('only-once', 'png')]);
     const row = page.locator('.upload', { hasText: 'only-once.png' });
     await row.getByRole('alert').filter({ hasText: 'The connection was lost before the server answered' }).waitFor();
-    expect(await listAll(server.url, { user_id: 'vera' })).to.have.length(1);
+    expect(await listAll(running.server.url, { user_id: 'vera' })).to.have.length(1);
 
     const replay = page.waitForResponse((response) => pathOf(response.url()) === '/images' && response.request().method() === 'POST');
     await row.getByRole('button', { name: 'Retry only-once.png' }).click();
@@ -51,7 +37,7 @@ describe(inChromium('gallery e2e: retries never duplicate'), function () {
     expect(keys).to.have.length(2);
     expect(keys[1]).to.equal(keys[0]);
 
-    const stored = await listAll(server.url, { user_id: 'vera' });
+    const stored = await listAll(running.server.url, { user_id: 'vera' });
     expect(stored).to.have.length(1);
     expect(await page.locator(`.tile[data-image-id="${stored[0]!.image_id}"]`).count()).to.equal(1);
     expect(await page.locator('.grid .tile').count()).to.equal(1);

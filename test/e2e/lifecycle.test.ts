@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Request } from 'playwright-core';
-import { startGallery } from '../support/gallery-process.ts';
-import type { GalleryProcess } from '../support/gallery-process.ts';
-import { closePagesExpectingNoErrors, getImage, imageFile, launchChromium, listAll, openGallery, pathOf, seedImage, seriousAxeViolations, signInAs, inChromium, skipWithoutChromium } from './browser.ts';
+import type { Request } from 'playwright-core';
+import { getImage, imageFile, listAll, openGallery, pathOf, seedImage, seriousAxeViolations, signInAs, inChromium , useGallery } from './browser.ts';
 import type { ApiImage } from './browser.ts';
 
 interface TrashPage {
@@ -38,26 +36,17 @@ async function whenReady(url: string, id: string): Promise<ApiImage> {
 
 describe(inChromium('gallery e2e: editing, trash, restore and erase'), function () {
   this.timeout(120_000);
-  let server: GalleryProcess;
-  let browser: Browser;
   // The service's data folder, where the erase test looks for the bytes of what it erased.
   let dataDir: string;
-
-  before(async function () {
-    skipWithoutChromium(this);
-    dataDir = await mkdtemp(join(tmpdir(), 'gallery-lifecycle-'));
-    [server, browser] = await Promise.all([startGallery({ DATA_DIR: dataDir }), launchChromium()]);
-  });
+  before(async () => (dataDir = await mkdtemp(join(tmpdir(), 'gallery-lifecycle-'))));
   after(async () => {
-    await browser?.close();
-    await server?.stop();
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
-  afterEach(closePagesExpectingNoErrors);
+  const running = useGallery(() => ({ DATA_DIR: dataDir }));
 
   it('edits the caption with If-Match, and shows an edit made elsewhere meanwhile instead of overwriting it (412)', async () => {
-    const photo = await seedImage(server.url, { user_id: 'olga', title: 'Old title', tags: 'a,b' }, imageFile('caption', 'png'));
-    const gallery = await openGallery(browser, server.url);
+    const photo = await seedImage(running.server.url, { user_id: 'olga', title: 'Old title', tags: 'a,b' }, imageFile('caption', 'png'));
+    const gallery = await openGallery(running.browser, running.server.url);
     const { page } = gallery;
     gallery.allowErrors(/Failed to load resource: the server responded with a status of 412/);
     await signInAs(page, 'olga');
@@ -86,7 +75,7 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     expect(patch.headers()['idempotency-key']).to.be.a('string');
     expect(patch.headers()['content-type']).to.match(/^application\/(merge-patch\+)?json/);
     expect(patch.postDataJSON()).to.deep.equal({ title: 'New title', description: 'Now with words', tags: ['sea', 'sky'] });
-    const saved = (await (await fetch(`${server.url}/images/${photo.image_id}`)).json()) as ApiImage;
+    const saved = (await (await fetch(`${running.server.url}/images/${photo.image_id}`)).json()) as ApiImage;
     expect(saved).to.include({ title: 'New title', description: 'Now with words' });
     expect(saved.tags).to.deep.equal(['sea', 'sky']);
     expect(await page.locator(`.tile[data-image-id="${photo.image_id}"] img`).getAttribute('alt')).to.equal('New title');
@@ -95,7 +84,7 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     const reread = page.waitForResponse((response) => pathOf(response.url()) === `/images/${photo.image_id}` && response.request().method() === 'GET');
     await dialog.getByRole('button', { name: 'Edit' }).click();
     const current = (await reread).headers().etag!;
-    const elsewhere = await fetch(`${server.url}/images/${photo.image_id}`, {
+    const elsewhere = await fetch(`${running.server.url}/images/${photo.image_id}`, {
       method: 'PATCH',
       headers: { 'Content-Type': 'application/json', 'X-User-Id': 'olga', 'If-Match': current },
       body: JSON.stringify({ title: 'Changed elsewhere' }),
@@ -105,7 +94,7 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByRole('alert').filter({ hasText: 'Someone changed this photo after you opened it' }).waitFor();
     expect(await dialog.getByLabel('Title').inputValue()).to.equal('Changed elsewhere');
-    expect(((await (await fetch(`${server.url}/images/${photo.image_id}`)).json()) as ApiImage).title).to.equal('Changed elsewhere');
+    expect(((await (await fetch(`${running.server.url}/images/${photo.image_id}`)).json()) as ApiImage).title).to.equal('Changed elsewhere');
 
     // Made again on the newer version, it goes through.
     await dialog.getByLabel('Title').fill('Mine');
@@ -115,9 +104,9 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
   });
 
   it('moves a photo to the trash (with undo), and restores it from the Trash view', async () => {
-    const kept = await seedImage(server.url, { user_id: 'pia', title: 'Keeper', tags: 'keep' }, imageFile('keeper', 'png'));
-    const photo = await seedImage(server.url, { user_id: 'pia', title: 'Regret', tags: 'oops' }, imageFile('regret', 'png'));
-    const { page } = await openGallery(browser, `${server.url}/?user=pia`);
+    const kept = await seedImage(running.server.url, { user_id: 'pia', title: 'Keeper', tags: 'keep' }, imageFile('keeper', 'png'));
+    const photo = await seedImage(running.server.url, { user_id: 'pia', title: 'Regret', tags: 'oops' }, imageFile('regret', 'png'));
+    const { page } = await openGallery(running.browser, `${running.server.url}/?user=pia`);
     await signInAs(page, 'pia');
 
     // Delete from the lightbox: the next photo is shown, the tile leaves the grid, Undo is offered.
@@ -126,16 +115,16 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     await page.getByRole('dialog', { name: 'Keeper' }).waitFor();
     await page.locator(`.tile[data-image-id="${photo.image_id}"]`).waitFor({ state: 'detached' });
     await page.getByRole('status').filter({ hasText: '“Regret” moved to the trash.' }).waitFor();
-    expect(await status(server.url, photo.image_id)).to.equal(404);
-    const [trashed] = await trashOf(server.url, 'pia');
+    expect(await status(running.server.url, photo.image_id)).to.equal(404);
+    const [trashed] = await trashOf(running.server.url, 'pia');
     expect(trashed?.image_id).to.equal(photo.image_id);
     expect(Date.parse(trashed!.purge_at)).to.be.greaterThan(Date.parse(trashed!.deleted_at));
 
     await page.keyboard.press('Escape');
     await page.getByRole('status').getByRole('button', { name: 'Undo' }).click();
     await page.locator(`.tile[data-image-id="${photo.image_id}"]`).waitFor();
-    expect(await status(server.url, photo.image_id)).to.equal(200);
-    expect(await trashOf(server.url, 'pia')).to.deep.equal([]);
+    expect(await status(running.server.url, photo.image_id)).to.equal(200);
+    expect(await trashOf(running.server.url, 'pia')).to.deep.equal([]);
 
     // Again, then back from the Trash view.
     await page.locator(`.tile[data-image-id="${photo.image_id}"] button`).click();
@@ -154,18 +143,18 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     await page.locator(`.tile[data-image-id="${photo.image_id}"]`).waitFor();
     await page.locator(`.tile[data-image-id="${kept.image_id}"]`).waitFor();
     // Back in every listing with its tags.
-    expect((await listAll(server.url, { tags: 'oops' })).map((image) => image.image_id)).to.deep.equal([photo.image_id]);
+    expect((await listAll(running.server.url, { tags: 'oops' })).map((image) => image.image_id)).to.deep.equal([photo.image_id]);
   });
 
   it('erases a photo for good from the trash, only after confirming', async () => {
-    const seeded = await seedImage(server.url, { user_id: 'quinn', title: 'Gone soon' }, imageFile('gone-soon', 'jpeg', { width: 800, height: 600, size: 40_000 }));
+    const seeded = await seedImage(running.server.url, { user_id: 'quinn', title: 'Gone soon' }, imageFile('gone-soon', 'jpeg', { width: 800, height: 600, size: 40_000 }));
     // With its variants made, so there is more than the original to erase.
-    const photo = await whenReady(server.url, seeded.image_id);
+    const photo = await whenReady(running.server.url, seeded.image_id);
     expect(photo.variants).to.not.equal(null);
     expect(await filesOf(dataDir, photo.image_id)).to.not.deep.equal([]);
-    const deleted = await fetch(`${server.url}/images/${photo.image_id}`, { method: 'DELETE', headers: { 'X-User-Id': 'quinn' } });
+    const deleted = await fetch(`${running.server.url}/images/${photo.image_id}`, { method: 'DELETE', headers: { 'X-User-Id': 'quinn' } });
     expect(deleted.status).to.equal(200);
-    const { page } = await openGallery(browser, `${server.url}/?view=trash`);
+    const { page } = await openGallery(running.browser, `${running.server.url}/?view=trash`);
     await signInAs(page, 'quinn');
     const item = page.locator(`.trash-item[data-image-id="${photo.image_id}"]`);
     // A deleted photo's files are not served: the trash shows its placeholder, made in the page.
@@ -177,7 +166,7 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     await confirm.getByText('“Gone soon” and every copy of it will be erased for good. This cannot be undone.').waitFor();
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await confirm.waitFor({ state: 'detached' });
-    expect((await trashOf(server.url, 'quinn')).map((image) => image.image_id)).to.deep.equal([photo.image_id]);
+    expect((await trashOf(running.server.url, 'quinn')).map((image) => image.image_id)).to.deep.equal([photo.image_id]);
 
     const purges: string[] = [];
     page.on('request', (request) => {
@@ -188,8 +177,8 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     await item.waitFor({ state: 'detached' });
     await page.getByRole('status').filter({ hasText: '“Gone soon” was erased.' }).waitFor();
     expect(purges.map((url) => new URL(url).search)).to.deep.equal(['?purge=true']);
-    expect(await trashOf(server.url, 'quinn')).to.deep.equal([]);
-    expect(await status(server.url, photo.image_id)).to.equal(404);
+    expect(await trashOf(running.server.url, 'quinn')).to.deep.equal([]);
+    expect(await status(running.server.url, photo.image_id)).to.equal(404);
     expect((await fetch(photo.download_url!)).status).to.be.oneOf([403, 404]);
     expect((await fetch(photo.variants!.thumb.url)).status).to.be.oneOf([403, 404]);
     // The bytes are gone from the store: the original and every variant.
@@ -197,9 +186,9 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
   });
 
   it('has no serious or critical axe-core violations in the trash and its confirmation', async () => {
-    const photo = await seedImage(server.url, { user_id: 'rosa', title: 'Trashed' }, imageFile('trashed', 'png'));
-    await fetch(`${server.url}/images/${photo.image_id}`, { method: 'DELETE', headers: { 'X-User-Id': 'rosa' } });
-    const { page } = await openGallery(browser, `${server.url}/?view=trash`, { bypassCSP: true });
+    const photo = await seedImage(running.server.url, { user_id: 'rosa', title: 'Trashed' }, imageFile('trashed', 'png'));
+    await fetch(`${running.server.url}/images/${photo.image_id}`, { method: 'DELETE', headers: { 'X-User-Id': 'rosa' } });
+    const { page } = await openGallery(running.browser, `${running.server.url}/?view=trash`, { bypassCSP: true });
     await signInAs(page, 'rosa');
     await page.locator(`.trash-item[data-image-id="${photo.image_id}"]`).waitFor();
     expect(await seriousAxeViolations(page), 'trash').to.deep.equal([]);

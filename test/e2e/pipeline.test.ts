@@ -2,11 +2,10 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Route } from 'playwright-core';
+import type { Route } from 'playwright-core';
 import { startGallery } from '../support/gallery-process.ts';
 import { freePort } from '../support/server-process.ts';
-import type { GalleryProcess } from '../support/gallery-process.ts';
-import { closePagesExpectingNoErrors, getImage, imageFile, launchChromium, openGallery, pathOf, seedImage, signInAs, waitForTiles, inChromium, skipWithoutChromium } from './browser.ts';
+import { getImage, imageFile, openGallery, pathOf, seedImage, signInAs, waitForTiles, inChromium , useGallery } from './browser.ts';
 import type { ApiImage } from './browser.ts';
 
 type Ready = ApiImage & { variants: NonNullable<ApiImage['variants']>; placeholder: string };
@@ -23,22 +22,11 @@ async function ready(url: string, id: string): Promise<Ready> {
 
 describe(inChromium('gallery e2e: thumbnails, placeholders and processing'), function () {
   this.timeout(120_000);
-  let server: GalleryProcess;
-  let browser: Browser;
-
-  before(async function () {
-    skipWithoutChromium(this);
-    [server, browser] = await Promise.all([startGallery(), launchChromium()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(closePagesExpectingNoErrors);
+  const running = useGallery();
 
   it('shows a new photo as processing (from the file just sent), then its thumbnail once ready, without a reload', async () => {
     const requested: string[] = [];
-    const { page } = await openGallery(browser, server.url, {
+    const { page } = await openGallery(running.browser, running.server.url, {
       beforeLoad: (page) => page.on('request', (request) => requested.push(request.url())),
     });
     await signInAs(page, 'sam');
@@ -65,10 +53,10 @@ describe(inChromium('gallery e2e: thumbnails, placeholders and processing'), fun
     expect(await preview.getAttribute('src')).to.match(/^blob:/);
     expect(requested.filter((url) => url.startsWith('http') && pathOf(url) === pathOf(image.download_url!))).to.deep.equal([]);
 
-    const done = await ready(server.url, image.image_id);
+    const done = await ready(running.server.url, image.image_id);
     holding = false;
     for (const route of held.splice(0)) await route.fallback();
-    await waitForTiles(page, server.url, [image.image_id]);
+    await waitForTiles(page, running.server.url, [image.image_id]);
     expect(pathOf((await tile.locator('img.tile-image').getAttribute('src'))!)).to.equal(pathOf(done.variants.thumb.url));
     expect(await tile.getByText('Processing…').count()).to.equal(0);
     expect(requested.filter((url) => url.startsWith('http') && pathOf(url) === pathOf(image.download_url!)), 'the original is never loaded').to.deep.equal([]);
@@ -84,7 +72,7 @@ describe(inChromium('gallery e2e: thumbnails, placeholders and processing'), fun
       const sent = await seedImage(service.url, { user_id: 'noor', title: 'Slow one' }, imageFile('slow', 'jpeg', { width: 1600, height: 1200, size: 200_000 }));
       expect(sent.status).to.equal('processing');
       const requested: string[] = [];
-      const gallery = await openGallery(browser, `${service.url}/?user=noor`, {
+      const gallery = await openGallery(running.browser, `${service.url}/?user=noor`, {
         beforeLoad: (page) => page.on('request', (request) => requested.push(request.url())),
       });
       const { page } = gallery;
@@ -113,15 +101,15 @@ describe(inChromium('gallery e2e: thumbnails, placeholders and processing'), fun
   it('loads thumbnails, never originals, showing each ThumbHash placeholder until its thumbnail arrives', async () => {
     const seeded: Ready[] = [];
     for (const name of ['dawn', 'noon', 'dusk']) {
-      const image = await seedImage(server.url, { user_id: 'tia', title: name }, imageFile(name, 'jpeg', { width: 1600, height: 1200, size: 200_000 }));
-      seeded.push(await ready(server.url, image.image_id));
+      const image = await seedImage(running.server.url, { user_id: 'tia', title: name }, imageFile(name, 'jpeg', { width: 1600, height: 1200, size: 200_000 }));
+      seeded.push(await ready(running.server.url, image.image_id));
     }
     const originals = new Set(seeded.map((image) => pathOf(image.download_url!)));
     const thumbs = new Set(seeded.map((image) => pathOf(image.variants.thumb.url)));
     const held: Route[] = [];
     let holding = true;
     const loaded: string[] = [];
-    const { page } = await openGallery(browser, `${server.url}/?user=tia`, {
+    const { page } = await openGallery(running.browser, `${running.server.url}/?user=tia`, {
       beforeLoad: (page) => {
         page.on('request', (request) => {
           if (request.resourceType() === 'image' && !request.url().startsWith('data:')) loaded.push(pathOf(request.url()));
@@ -159,9 +147,9 @@ describe(inChromium('gallery e2e: thumbnails, placeholders and processing'), fun
   });
 
   it('opens the lightbox on the display variant, with its size set', async () => {
-    const seededImage = await seedImage(server.url, { user_id: 'uma', title: 'Tall one' }, imageFile('tall', 'jpeg', { width: 1200, height: 2400, size: 150_000 }));
-    const image = await ready(server.url, seededImage.image_id);
-    const { page } = await openGallery(browser, `${server.url}/?user=uma`);
+    const seededImage = await seedImage(running.server.url, { user_id: 'uma', title: 'Tall one' }, imageFile('tall', 'jpeg', { width: 1200, height: 2400, size: 150_000 }));
+    const image = await ready(running.server.url, seededImage.image_id);
+    const { page } = await openGallery(running.browser, `${running.server.url}/?user=uma`);
     await page.locator(`.tile[data-image-id="${image.image_id}"] button`).click();
     const shown = page.getByRole('dialog', { name: 'Tall one' }).locator('img.lightbox-image');
     await shown.waitFor();

@@ -2,15 +2,11 @@
 // file, the direct-to-storage path over 4 MiB, the browser's own checks, the server's refusals in
 // words, and cancel and retry with the file's Idempotency-Key.
 import { expect } from 'chai';
-import type { Browser, Request } from 'playwright-core';
-import { startGallery } from '../support/gallery-process.ts';
-import type { GalleryProcess } from '../support/gallery-process.ts';
+import type { Request } from 'playwright-core';
 import { makeImage, textFile } from '../support/images.ts';
 import {
-  closePagesExpectingNoErrors,
   expectedThumb,
   imageFile,
-  launchChromium,
   listAll,
   listSettled,
   openGallery,
@@ -23,7 +19,7 @@ import {
   tileIds,
   waitForTiles,
   inChromium,
-  skipWithoutChromium,
+  useGallery,
 } from './browser.ts';
 
 const MiB = 1024 * 1024;
@@ -31,21 +27,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 
 describe(inChromium('gallery e2e: uploading'), function () {
   this.timeout(120_000);
-  let server: GalleryProcess;
-  let browser: Browser;
-
-  before(async function () {
-    skipWithoutChromium(this);
-    [server, browser] = await Promise.all([startGallery(), launchChromium()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  afterEach(closePagesExpectingNoErrors);
+  const running = useGallery();
 
   it('uploads three photos picked at once, each with its own progress bar reaching 100%, then shows them newest first', async () => {
-    const { page } = await openGallery(browser, server.url);
+    const { page } = await openGallery(running.browser, running.server.url);
     await signInAs(page, 'alice');
     await page.getByLabel('Tags for new photos').fill('Trip, harbour');
     await recordProgress(page);
@@ -77,7 +62,7 @@ describe(inChromium('gallery e2e: uploading'), function () {
     expect(forms.map((form) => form.parts)).to.deep.equal([1, 2, 3].map(() => ['user_id', 'title', 'tags', 'file']));
     for (const form of forms) expect(form.text).to.include({ user_id: 'alice', tags: 'trip,harbour' });
 
-    const stored = await listAll(server.url);
+    const stored = await listAll(running.server.url);
     expect(stored.map((image) => image.title).sort()).to.deep.equal(['harbour-at-dawn', 'lighthouse', 'red-boats']);
     for (const image of stored) {
       expect(image.user_id).to.equal('alice');
@@ -85,9 +70,9 @@ describe(inChromium('gallery e2e: uploading'), function () {
     }
 
     // The grid holds them in the API's order (newest first), each tile loading its picture with its size set.
-    await waitForTiles(page, server.url, stored.map((image) => image.image_id));
+    await waitForTiles(page, running.server.url, stored.map((image) => image.image_id));
     expect(await tileIds(page)).to.deep.equal(stored.map((image) => image.image_id));
-    for (const image of await listSettled(server.url, { user_id: 'alice' })) {
+    for (const image of await listSettled(running.server.url, { user_id: 'alice' })) {
       const img = page.locator(`.tile[data-image-id="${image.image_id}"] img.tile-image`);
       expect(pathOf(await img.evaluate((element) => (element as unknown as { currentSrc: string }).currentSrc))).to.equal(expectedThumb(image));
       expect(await img.getAttribute('alt')).to.equal(image.title);
@@ -98,7 +83,7 @@ describe(inChromium('gallery e2e: uploading'), function () {
   });
 
   it('takes photos dropped anywhere on the page', async () => {
-    const { page } = await openGallery(browser, server.url);
+    const { page } = await openGallery(running.browser, running.server.url);
     await signInAs(page, 'dropper');
     const dropped = [imageFile('dropped-one', 'png'), imageFile('dropped-two', 'gif')];
     // What a drag from the desktop carries: a DataTransfer holding Files, built in the page.
@@ -118,13 +103,13 @@ describe(inChromium('gallery e2e: uploading'), function () {
     await page.locator('.drop-overlay').waitFor({ state: 'hidden' });
 
     await page.getByText('2 of 2 done').waitFor();
-    const mine = await listAll(server.url, { user_id: 'dropper' });
+    const mine = await listAll(running.server.url, { user_id: 'dropper' });
     expect(mine.map((image) => image.title).sort()).to.deep.equal(['dropped-one', 'dropped-two']);
-    await waitForTiles(page, server.url, mine.map((image) => image.image_id));
+    await waitForTiles(page, running.server.url, mine.map((image) => image.image_id));
   });
 
   it('sends a 9 MiB photo straight to storage (POST /uploads, the form, complete) with the same progress bar', async () => {
-    const { page } = await openGallery(browser, server.url);
+    const { page } = await openGallery(running.browser, running.server.url);
     await signInAs(page, 'bigfoot');
     await recordProgress(page);
     // Slowed down so the bar is seen moving: loopback would send 9 MiB in one step.
@@ -160,13 +145,13 @@ describe(inChromium('gallery e2e: uploading'), function () {
     expect(samples.at(-1)).to.equal(100);
     expect(samples.filter((value) => value > 0 && value < 100), `progress went ${samples.join(', ')}`).to.have.length.greaterThan(2);
 
-    const [image] = await listAll(server.url, { user_id: 'bigfoot' });
+    const [image] = await listAll(running.server.url, { user_id: 'bigfoot' });
     expect(image?.title).to.equal('big-panorama');
-    await waitForTiles(page, server.url, [image!.image_id]);
+    await waitForTiles(page, running.server.url, [image!.image_id]);
   });
 
   it('refuses an 11 MiB photo and a text file named .jpg in the browser, each with a clear message', async () => {
-    const { page } = await openGallery(browser, server.url);
+    const { page } = await openGallery(running.browser, running.server.url);
     await signInAs(page, 'alice');
     const requests: string[] = [];
     page.on('request', (request) => {
@@ -187,7 +172,7 @@ describe(inChromium('gallery e2e: uploading'), function () {
   });
 
   it("words the server's refusals for people: dimensions out of range (400 with details)", async () => {
-    const gallery = await openGallery(browser, server.url);
+    const gallery = await openGallery(running.browser, running.server.url);
     const { page } = gallery;
     gallery.allowErrors(/Failed to load resource: the server responded with a status of 400/);
     await signInAs(page, 'alice');
@@ -203,7 +188,7 @@ describe(inChromium('gallery e2e: uploading'), function () {
   });
 
   it('cancels an upload in flight, and a retry sends it again with the same Idempotency-Key', async () => {
-    const { page } = await openGallery(browser, server.url);
+    const { page } = await openGallery(running.browser, running.server.url);
     await signInAs(page, 'carol');
     const keys: string[] = [];
     // The first attempt is held, as a stalled network would; the retry goes through.
@@ -221,7 +206,7 @@ describe(inChromium('gallery e2e: uploading'), function () {
     while (keys.length === 0) await page.waitForTimeout(20);
     await row.getByRole('button', { name: 'Cancel slow-one.png' }).click();
     await row.locator('.upload-state', { hasText: 'Cancelled' }).waitFor();
-    expect(await listAll(server.url, { user_id: 'carol' })).to.deep.equal([]);
+    expect(await listAll(running.server.url, { user_id: 'carol' })).to.deep.equal([]);
 
     hold = false;
     await row.getByRole('button', { name: 'Retry slow-one.png' }).click();
@@ -229,24 +214,24 @@ describe(inChromium('gallery e2e: uploading'), function () {
     expect(keys).to.have.length(2);
     expect(keys[0]).to.match(UUID);
     expect(keys[1]).to.equal(keys[0]);
-    expect(await listAll(server.url, { user_id: 'carol' })).to.have.length(1);
+    expect(await listAll(running.server.url, { user_id: 'carol' })).to.have.length(1);
   });
 
   it('keeps photos added before saying who you are, and sends them once you do', async () => {
-    const { page } = await openGallery(browser, server.url);
+    const { page } = await openGallery(running.browser, running.server.url);
     await page.locator('#file-input').setInputFiles([imageFile('early-bird', 'png')]);
     const row = page.locator('.upload', { hasText: 'early-bird.png' });
     await row.getByRole('alert').filter({ hasText: 'Say who you are first' }).waitFor();
-    expect(await listAll(server.url, { user_id: 'dave' })).to.deep.equal([]);
+    expect(await listAll(running.server.url, { user_id: 'dave' })).to.deep.equal([]);
 
     await signInAs(page, 'dave');
     await row.locator('.upload-state', { hasText: 'Done' }).waitFor();
-    const [image] = await listAll(server.url, { user_id: 'dave' });
+    const [image] = await listAll(running.server.url, { user_id: 'dave' });
     expect(image?.title).to.equal('early-bird');
   });
 
   it('retries a direct upload whose completion answer was lost: it completes once, without sending the file again', async () => {
-    const gallery = await openGallery(browser, server.url);
+    const gallery = await openGallery(running.browser, running.server.url);
     const { page } = gallery;
     gallery.allowErrors(/net::ERR_CONNECTION_RESET|net::ERR_FAILED/);
     await signInAs(page, 'walt');
@@ -276,6 +261,6 @@ describe(inChromium('gallery e2e: uploading'), function () {
     expect(posts.filter((path) => path === '/uploads')).to.have.length(1);
     expect(posts.filter((path) => !path.startsWith('/uploads'))).to.have.length(1);
     expect(posts.filter((path) => path.endsWith('/complete'))).to.have.length(2);
-    expect(await listAll(server.url, { user_id: 'walt' })).to.have.length(1);
+    expect(await listAll(running.server.url, { user_id: 'walt' })).to.have.length(1);
   });
 });
