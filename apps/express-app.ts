@@ -99,7 +99,11 @@ async function readStream(source: BodySource, maxBytes: number): Promise<Buffer>
 
 function send(req: Request, res: Response, response: HttpResponse, idleMs = 30_000): void {
   res.status(response.status);
-  for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+  // Vary adds to what the CORS middleware set (Origin), rather than replacing it.
+  for (const [name, value] of Object.entries(response.headers ?? {})) {
+    if (name === 'vary') res.vary(value);
+    else res.setHeader(name, value);
+  }
   // A client that stalled gets its answer and the connection closed; any other early answer
   // leaves the connection open while the rest of the body is drained, so the client can read it.
   if (response.status === 408) res.setHeader('connection', 'close');

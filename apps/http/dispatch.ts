@@ -1,3 +1,4 @@
+import { compressed } from './compression.ts';
 import type { Logger } from '../logger.ts';
 import { DomainError, invalid } from '../../core/errors.ts';
 import type { Authenticate } from './authenticate.ts';
@@ -107,6 +108,7 @@ export async function dispatch({ route, authenticate, logger, observe, limits, i
     response = failure(error);
   }
   response.headers = { ...STANDARD_HEADERS, ...limitHeaders, 'x-request-id': incoming.requestId, ...response.headers };
+  response = compressed(incoming.headers['accept-encoding'], response);
   const ms = Math.round((performance.now() - started) * 10) / 10;
   logger.info({ request_id: incoming.requestId, method: incoming.method, path: incoming.rawPath, status: response.status, ms }, 'request');
   observe?.(matched, response);
