@@ -151,8 +151,22 @@ export class DynamoDbImageCatalog implements ImageCatalog {
   }
 
   async erase(id: string): Promise<void> {
-    // Hidden by beginPurge first, so it has no tag links left to remove.
-    await orUnavailable(this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: imageKey(id) })));
+    // Hidden by beginPurge first, so it has no tag links, unless a restore that read the image before
+    // the erase began wrote after it: then its links go with it, in one write on the revision read.
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+      const item = await this.read(id);
+      if (item === undefined) return;
+      const remove = { TableName: this.tableName, Key: imageKey(id), ...unchangedSince(item) };
+      const links = tagLinkItems(fromImageItem(item)).map((link) => ({ Delete: { TableName: this.tableName, Key: { PK: link.PK as string, SK: link.SK as string } } }));
+      try {
+        if (links.length === 0) await this.doc.send(new DeleteCommand(remove));
+        else await this.transact([{ Delete: remove }, ...links]);
+        return;
+      } catch (error) {
+        if (!lostRace(error)) throw catalogUnavailable(error);
+      }
+    }
+    throw new DomainError('conflict', 'conflict', `Image ${id} keeps changing; try again.`);
   }
 
   async listPurgeable(at: string, limit: number): Promise<string[]> {
@@ -220,16 +234,7 @@ export class DynamoDbImageCatalog implements ImageCatalog {
       const after = decide(before);
       if ('keep' in after) return undefined;
       const rev = typeof item.rev === 'number' ? item.rev : 0;
-      // Items written before revisions existed are matched on what could have changed them.
-      const unchanged =
-        typeof item.rev === 'number'
-          ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': rev } }
-          : {
-              ConditionExpression: 'attribute_not_exists(rev) AND updatedAt = :updatedAt AND #status = :status',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':updatedAt': before.updatedAt, ':status': before.status },
-            };
-      const put: TransactItem = { Put: { TableName: this.tableName, Item: toImageItem(after, this.options.timeShards, rev + 1), ...unchanged } };
+      const put: TransactItem = { Put: { TableName: this.tableName, Item: toImageItem(after, this.options.timeShards, rev + 1), ...unchangedSince(item) } };
       const kept = new Set(tagLinkItems(after).map((link) => link.PK as string));
       // A link both before and after is overwritten, not deleted: one transaction may touch an item once.
       const removed = tagLinkItems(before).filter((link) => !kept.has(link.PK as string));
@@ -295,6 +300,16 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     const merged = streams.length === 1 ? streams[0]! : mergeNewestFirst(streams, (item) => sortKey(item as unknown as Image));
     for (let next = await merged.next(); !next.done; next = await merged.next()) yield fromImageItem(next.value);
   }
+}
+
+/** The condition that an image item is still the revision read; items written before revisions existed are matched on what could have changed them. */
+function unchangedSince(item: Item): { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> } {
+  if (typeof item.rev === 'number') return { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': item.rev } };
+  return {
+    ConditionExpression: 'attribute_not_exists(rev) AND updatedAt = :updatedAt AND #status = :status',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':updatedAt': item.updatedAt, ':status': item.status },
+  };
 }
 
 async function* live(items: AsyncIterator<Item>, keep: (image: Image) => boolean): AsyncGenerator<Image> {

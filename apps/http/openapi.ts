@@ -74,7 +74,7 @@ const ERROR_ANSWERS: Record<ErrorAnswer, { status: number; description: string }
 const IDEMPOTENCY_KEY: HeaderSpec = {
   name: 'Idempotency-Key',
   description:
-    'Makes a retry safe (IETF draft "The Idempotency-Key HTTP Header Field"): 1 to 255 visible ASCII characters, scoped to the caller and kept 24 h. ' +
+    'Makes a retry safe (IETF draft "The Idempotency-Key HTTP Header Field"): 1 to 255 visible ASCII characters other than a comma, scoped to the caller and kept 24 h. ' +
     'The same key with the same request (method, path, fields, the file\'s SHA-256) replays the first answer with `Idempotent-Replayed: true` and changes nothing; ' +
     'with a different request it is a 422; while the first request still runs, a 409 with `Retry-After`.',
   example: '8e03978e-40d5-43e8-bc93-6894a57f9324',

@@ -14,8 +14,10 @@ export const IDEMPOTENCY = {
   maxKeyChars: 255,
 } as const;
 
-// Visible ASCII, as the draft's examples and every client library's keys (UUIDs, ULIDs) are.
-const KEY = /^[\x21-\x7e]+$/;
+// Visible ASCII, as the draft's examples and every client library's keys (UUIDs, ULIDs) are,
+// but for the comma: HTTP joins two header fields with one, and API Gateway joins them with a
+// bare comma, so two keys in one request would pass as one key on Lambda and not on Express.
+const KEY = /^[\x21-\x2b\x2d-\x7e]+$/;
 
 export interface Attempt {
   /** The answer to store and replay, opaque to the domain (the HTTP layer's status, headers and body). */
@@ -81,7 +83,8 @@ export class Idempotency {
       throw new DomainError('unprocessable', 'idempotency_key_reused', 'This Idempotency-Key was used for a different request; use a new key for a new request.');
     }
     if (held.answer === undefined) {
-      const seconds = Math.max(1, Math.ceil((Date.parse(held.lockedUntil) - now) / 1000));
+      // A request that read the clock just before the holder did sees a little over the lock's length left: never more than the lock.
+      const seconds = Math.min(IDEMPOTENCY.lockSeconds, Math.max(1, Math.ceil((Date.parse(held.lockedUntil) - now) / 1000)));
       throw new DomainError('conflict', 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry after it finishes.', {
         details: { retry_after_seconds: seconds },
       });
