@@ -54,8 +54,20 @@ export const sortKey = (image: Pick<Image, 'createdAt' | 'id'>): string => `${im
 
 export const isDeleted = (image: Image): boolean => image.deletedAt !== undefined;
 
-/** Past its purge time (or being erased right now): no route may show or restore it any more. */
-export const isErased = (image: Image, now: string): boolean => image.purgeAt !== undefined && image.purgeAt <= now;
+/**
+ * Past its purge time, or being erased right now: no route may show or restore it any more.
+ * An erasure marks the image by setting both times to its start (see `erasing`), which stays
+ * recognisable to a request whose clock read a moment earlier than the erasure's did: a restore
+ * that raced it must not bring back an image whose files are being deleted.
+ */
+export const isErased = (image: Image, now: string): boolean =>
+  image.purgeAt !== undefined && (image.purgeAt <= now || (image.deletedAt !== undefined && image.purgeAt <= image.deletedAt));
+
+/** The image as an erasure that begins at `at` leaves it: hidden for good, whoever reads it when. */
+export function erasing(image: Image, at: string): Image {
+  const purgeAt = image.purgeAt !== undefined && image.purgeAt <= at ? image.purgeAt : at;
+  return { ...image, deletedAt: at, purgeAt };
+}
 
 /** The image as it is out of the trash: live again, or as its live copies (tag links) carry it. */
 export function withoutTrash<T extends Pick<Image, 'deletedAt' | 'purgeAt'>>(image: T): Omit<T, 'deletedAt' | 'purgeAt'> {

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError, notFound } from '../../core/errors.ts';
-import { isDeleted, isErased, sortKey, withoutTrash } from '../../core/image.ts';
+import { erasing, isDeleted, isErased, sortKey, withoutTrash } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
 import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome, PurgeRight, TrashQuery } from '../../core/ports/image-catalog.port.ts';
 import { catalogUnavailable, isConditionalCheckFailed, orUnavailable } from './dynamodb-errors.ts';
@@ -144,8 +144,9 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     let hidden: Image | undefined;
     await this.change(id, (image) => {
       if (image.ownerId !== right.ownerId) throw new DomainError('forbidden', 'forbidden', 'Only the owner can erase this image.');
-      hidden = { ...image, deletedAt: image.deletedAt ?? at, purgeAt: image.purgeAt !== undefined && image.purgeAt <= at ? image.purgeAt : at };
-      return isDeleted(image) && image.purgeAt === hidden.purgeAt ? KEEP : hidden;
+      // Already being erased: marked once, so a second erasure writes nothing.
+      hidden = isErased(image, image.deletedAt ?? '') ? image : erasing(image, at);
+      return hidden === image ? KEEP : hidden;
     });
     return hidden;
   }

@@ -1,5 +1,5 @@
 import { DomainError, notFound } from '../../core/errors.ts';
-import { isDeleted, isErased, sortKey, trashKey, withoutTrash } from '../../core/image.ts';
+import { erasing, isDeleted, isErased, sortKey, trashKey, withoutTrash } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
 import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome, PurgeRight, TrashQuery } from '../../core/ports/image-catalog.port.ts';
 
@@ -61,9 +61,9 @@ export class MemoryImageCatalog implements ImageCatalog {
     if (image === undefined) return undefined;
     if ('expiredBy' in right) return isErased(image, right.expiredBy) ? structuredClone(image) : undefined;
     if (image.ownerId !== right.ownerId) throw new DomainError('forbidden', 'forbidden', 'Only the owner can erase this image.');
-    image.deletedAt ??= at;
-    if (image.purgeAt === undefined || image.purgeAt > at) image.purgeAt = at;
-    return structuredClone(image);
+    const hidden = erasing(image, at);
+    this.images.set(id, hidden);
+    return structuredClone(hidden);
   }
 
   async erase(id: string): Promise<void> {

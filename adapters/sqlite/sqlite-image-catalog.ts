@@ -1,5 +1,5 @@
 import { DomainError, notFound } from '../../core/errors.ts';
-import { isDeleted, isErased, sortKey, trashKey, withoutTrash } from '../../core/image.ts';
+import { erasing, isDeleted, isErased, sortKey, trashKey, withoutTrash } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
 import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome, PurgeRight, TrashQuery } from '../../core/ports/image-catalog.port.ts';
 import { guarded, isUniqueViolation } from './database.ts';
@@ -160,7 +160,7 @@ export class SqliteImageCatalog implements ImageCatalog {
         if (image === undefined) return undefined;
         if ('expiredBy' in right) return isErased(image, right.expiredBy) ? image : undefined;
         if (image.ownerId !== right.ownerId) throw new DomainError('forbidden', 'forbidden', 'Only the owner can erase this image.');
-        const hidden: Image = { ...image, deletedAt: image.deletedAt ?? at, purgeAt: image.purgeAt !== undefined && image.purgeAt <= at ? image.purgeAt : at };
+        const hidden = erasing(image, at);
         this.write(image, hidden);
         return hidden;
       }).immediate(),

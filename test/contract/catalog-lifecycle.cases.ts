@@ -123,6 +123,17 @@ export function catalogLifecycleCases(current: () => ImageCatalog): void {
       expect(await catalog.beginPurge(live!.id, { ownerId: 'alice' }, AFTER_PURGE)).to.equal(undefined);
     });
 
+    it('refuses a restore whose clock read a moment before an erasure began, once the erasure has hidden the image', async () => {
+      // Two requests a moment apart: the restore read its time first, the erasure wrote first.
+      const [image] = await seed(imageRecord({ ownerId: 'alice', tags: ['sea'] }));
+      await catalog.markDeleted(image!.id, 'alice', DELETED, PURGE);
+      const restoreTime = new Date(Date.parse(BEFORE_PURGE) - 1).toISOString();
+      await catalog.beginPurge(image!.id, { ownerId: 'alice' }, BEFORE_PURGE);
+      expect((await rejection(catalog.restore(image!.id, 'alice', restoreTime))).kind).to.equal('not_found');
+      for (const query of [{}, { userId: 'alice' }, { tags: ['sea'] }]) expect(await listed({ limit: 10, ...query })).to.deep.equal([]);
+      expect(await catalog.listPurgeable(BEFORE_PURGE, 10)).to.deep.equal([image!.id]);
+    });
+
     it("refuses to erase another owner's image, and the sweep takes only what expired", async () => {
       const [image] = await seed(imageRecord({ ownerId: 'alice' }));
       expect((await rejection(catalog.beginPurge(image!.id, { ownerId: 'mallory' }, DELETED))).kind).to.equal('forbidden');
