@@ -8,16 +8,17 @@ import { TOKENS } from './tokens.ts';
 import { createLogger } from './logger.ts';
 import { LocalWorker } from './processor/local-worker.ts';
 import { LocalMaintenance } from './maintenance.ts';
-import type { ImageProcessor } from '../core/ports/image-processor.port.ts';
+import { ChildImageProcessor } from '../adapters/sharp/child-image-processor.ts';
 
 const config = loadConfigOrExit();
 const clock = new SystemClock();
 const logger = createLogger({ level: config.logLevel, base: { service: 'image-service' } });
 const storage = await openStorage(config, clock).catch(exitWith('Cannot open the storage'));
-// Variants are made here unless another process makes them (PROCESSING=external). sharp is
-// imported only then, so nothing else ever loads it.
+// Variants are made on this machine unless another process makes them (PROCESSING=external):
+// sharp runs in a child process at the lowest CPU priority with one libvips thread per image, so
+// the API, sharing the cores, always goes first (bench/pipeline.ts measures it).
 const worker = config.processing.mode === 'local' ? new LocalWorker(logger, { concurrency: config.processing.concurrency, attempts: 3, sweepMs: 60_000, retryMs: 5_000 }) : undefined;
-const processor = worker === undefined ? undefined : await loadProcessor();
+const processor = worker === undefined ? undefined : new ChildImageProcessor({ niceness: 19, threads: 1 });
 const container = buildContainer(config, storage, { clock, logger, ...(worker === undefined ? {} : { queue: worker, processor: processor! }) });
 worker?.start(resolve(container, TOKENS.ProcessImage), resolve(container, TOKENS.ImageCatalog));
 
@@ -56,13 +57,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.exit(0);
     });
   });
-}
-
-async function loadProcessor(): Promise<ImageProcessor> {
-  const { SharpImageProcessor, configureSharp } = await import('../adapters/sharp/sharp-image-processor.ts');
-  // One libvips thread per image: the API shares this machine's cores with the worker.
-  configureSharp({ threads: 1 });
-  return new SharpImageProcessor();
 }
 
 function exitWith(context: string): (error: unknown) => never {

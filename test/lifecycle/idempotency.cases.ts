@@ -53,10 +53,17 @@ export function idempotencyCases(entry: EntryPoint, options: () => StartOptions 
       const catalog = app.container.get(TOKENS.ImageCatalog);
       const create = catalog.create.bind(catalog);
       let release: () => void = () => {};
+      let entered: () => void = () => {};
       const gate = new Promise<void>((resolve) => (release = resolve));
-      catalog.create = async (image) => (await gate, create(image));
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      catalog.create = async (image) => {
+        entered();
+        await gate;
+        return create(image);
+      };
       const first = send('busy').then((response) => response);
-      for (let tries = 0; tries < 100 && (await send('busy')).status !== 409; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      // Retried only once the first holds the key: a retry sent sooner could claim it first.
+      await inside;
       const busy = await send('busy');
       expectError(busy, 409, 'idempotency_key_in_use');
       expect(Number(busy.headers['retry-after'])).to.be.within(1, 60);
