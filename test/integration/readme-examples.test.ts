@@ -7,12 +7,16 @@ import { makeImage } from '../support/images.ts';
 import { startServerProcess } from '../support/server-process.ts';
 import type { ServerProcess } from '../support/server-process.ts';
 
+/** The first bash block of a README section, as it is written (continuation lines joined). */
+async function readmeBlock(heading: string): Promise<string> {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.split(`## ${heading}`)[1]?.split('\n## ')[0] ?? '';
+  return (section.split('```bash')[1]?.split('```')[0] ?? '').replace(/\\\n\s*/g, '');
+}
+
 /** The curl lines of the README's "Usage examples" section, in order. */
 async function readmeCurlLines(): Promise<string[]> {
-  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.split('## Usage examples')[1]?.split('\n## ')[0] ?? '';
-  const block = section.split('```bash')[1]?.split('```')[0] ?? '';
-  return block.split('\n').filter((line) => line.startsWith('curl '));
+  return (await readmeBlock('Usage examples')).split('\n').filter((line) => line.startsWith('curl '));
 }
 
 describe('README usage examples against npm start', function () {
@@ -81,5 +85,20 @@ describe('README usage examples against npm start', function () {
     // After the delete the image is gone from reads and listings.
     expect(run(`curl http://localhost:8000/images/${body.image_id}`).status).to.equal(404);
     expect((run('curl http://localhost:8000/images').body as { images: unknown[] }).images).to.deep.equal([]);
+  });
+
+  it('runs the edit, trash, restore and erase walk-through, keeping IMAGE_ID as the README says', async () => {
+    const usage = await readmeBlock('Usage examples');
+    const keep = /^#\s+(IMAGE_ID=\$\(curl .*\))$/m.exec(usage)?.[1];
+    expect(keep, 'the usage block shows how to keep IMAGE_ID').to.be.a('string');
+    const lines = (await readmeBlock('Edit, trash, restore, erase')).split('\n').filter((line) => /^(curl |ETAG=)/.test(line));
+    expect(lines.length).to.be.greaterThanOrEqual(6);
+    // One shell, as a reader pastes it: the ETag and IMAGE_ID carry from line to line.
+    const script = [keep!, ...lines.map((line) => `${line} -s -o /dev/null -w '%{http_code}\\n'`.replace(/^ETAG=(.*) -s -o \/dev\/null -w .*$/, 'ETAG=$1'))].join('\n');
+    const out = execFileSync('bash', ['-c', `set -e\n${script.replaceAll('http://localhost:8000', server.url)}`], { cwd: dir, encoding: 'utf8' });
+    const statuses = out.trim().split('\n').map(Number);
+    // edit, delete, trash, restore, erase one, erase everything (that left)
+    expect(statuses, out).to.deep.equal([200, 200, 200, 200, 200, 200]);
+    expect((run('curl http://localhost:8000/users/user123/images').body as { images: unknown[] }).images).to.deep.equal([]);
   });
 });
