@@ -3,10 +3,7 @@
 // race each other on one image. Every case ends by asking where the image stands on every route at
 // once (lifecycle-probes.ts), so a half state cannot hide behind a plausible answer.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
@@ -15,10 +12,9 @@ import type { Response } from 'supertest';
 import { createLambdaHandler } from '../../apps/lambda-handler.ts';
 import { TOKENS } from '../../apps/tokens.ts';
 import { IDEMPOTENCY } from '../../core/use-cases/idempotency.ts';
-import { WRITES_UNLIMITED, expressEntry, startApp } from '../support/app.ts';
+import { expressEntry, startApp } from '../support/app.ts';
 import type { EntryPoint, StartOptions, TestApp, TestBackend } from '../support/app.ts';
-import { pendingSuite, startAwsTestStack } from '../support/aws-test-stack.ts';
-import type { AwsTestStack } from '../support/aws-test-stack.ts';
+import { useAwsTestStack } from '../support/aws-test-stack.ts';
 import { lambdaV2Entry } from '../support/lambda-entry.ts';
 import { upload } from '../support/upload.ts';
 import { expectError } from '../http/expect.ts';
@@ -581,21 +577,10 @@ for (const entry of ENTRIES) {
 
 describe('hostile lifecycle and retries on the AWS adapters (s3rver and DynamoDB Local)', function () {
   this.timeout(60_000);
-  let dataDir: string;
-  let stack: AwsTestStack | undefined;
-  before(async function () {
-    dataDir = await mkdtemp(join(tmpdir(), 'image-service-hostile-lifecycle-aws-'));
-    const started = await startAwsTestStack(dataDir, WRITES_UNLIMITED);
-    if ('skipReason' in started) pendingSuite(this, started.skipReason);
-    stack = started;
-  });
-  after(async () => {
-    await stack?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const servers = useAwsTestStack('image-service-hostile-lifecycle-aws-');
   for (const entry of ENTRIES) {
     describe(`through ${entry.name}`, () => {
-      hostileLifecycleCases({ entry, options: () => ({ backend: 'aws' as const, aws: stack! }), rounds: 5 });
+      hostileLifecycleCases({ entry, options: () => ({ backend: 'aws' as const, aws: servers.stack }), rounds: 5 });
     });
   }
 });

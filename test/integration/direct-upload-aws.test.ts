@@ -1,15 +1,11 @@
 import { expect } from 'chai';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import { makeS3Client } from '../../adapters/s3/s3-client.ts';
 import { buildContainer } from '../../apps/container.ts';
 import { awsStorage } from '../../apps/storage/aws.ts';
-import { WRITES_UNLIMITED, expressEntry } from '../support/app.ts';
-import { pendingSuite, startAwsTestStack } from '../support/aws-test-stack.ts';
-import type { AwsTestStack } from '../support/aws-test-stack.ts';
+import { expressEntry } from '../support/app.ts';
+import { useAwsTestStack } from '../support/aws-test-stack.ts';
 import type { EntryPoint } from '../support/app.ts';
 import { sendToStorage, startDirectUpload } from '../support/direct-upload.ts';
 import { densePng, textFile } from '../support/images.ts';
@@ -20,22 +16,10 @@ import type { Listening } from '../support/listen.ts';
 /** The direct upload over real HTTP to the AWS adapters' test servers: S3 (s3rver) and DynamoDB (DynamoDB Local). */
 describe('AWS backend: direct uploads of files the serverless path cannot carry', function () {
   this.timeout(60_000);
-  let dataDir: string;
-  let stack: AwsTestStack;
-
-  before(async function () {
-    dataDir = await mkdtemp(join(tmpdir(), 'image-service-direct-'));
-    const started = await startAwsTestStack(dataDir, WRITES_UNLIMITED);
-    if ('skipReason' in started) pendingSuite(this, started.skipReason);
-    stack = started;
-  });
-  after(async () => {
-    await stack?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const servers = useAwsTestStack('image-service-direct-');
 
   const objectKeys = async (): Promise<string[]> => {
-    const { aws } = stack.config;
+    const { aws } = servers.stack.config;
     const s3 = makeS3Client({ region: aws.region, endpoint: aws.s3Endpoint!, credentials: aws.credentials!, forcePathStyle: true });
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }));
     s3.destroy();
@@ -46,9 +30,9 @@ describe('AWS backend: direct uploads of files the serverless path cannot carry'
     describe(`through ${entry.name}`, () => {
       let app: Listening;
       before(async () => {
-        const storage = awsStorage(stack.config.aws, '*');
+        const storage = awsStorage(servers.stack.config.aws, '*');
         await storage.setup();
-        const container = buildContainer(stack.config, storage);
+        const container = buildContainer(servers.stack.config, storage);
         app = await listenOnLoopback(() => entry.serve(container));
       });
       after(() => app.close());
@@ -56,7 +40,7 @@ describe('AWS backend: direct uploads of files the serverless path cannot carry'
       it('takes a 9.5 MiB image through a presigned form, commits it, and serves the same bytes', async () => {
         const file = densePng(Math.round(9.5 * 1024 * 1024));
         const started = await startDirectUpload(app.url, { user_id: 'alice', title: 'Large', file_name: 'large.png' });
-        expect(started.url.startsWith(stack.s3.endpoint), 'the form goes to storage, not the API').to.equal(true);
+        expect(started.url.startsWith(servers.stack.s3.endpoint), 'the form goes to storage, not the API').to.equal(true);
         const sent = await sendToStorage(started, file, 'image/png');
         expect(sent.status, await sent.text()).to.be.oneOf([200, 201, 204]);
 

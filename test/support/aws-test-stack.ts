@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../apps/config.ts';
 import type { Config } from '../../apps/config.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { LOCAL_CREDENTIALS, startS3rver } from '../../scripts/local-aws-servers.ts';
 import type { LocalServer } from '../../scripts/local-aws-servers.ts';
+import { WRITES_UNLIMITED } from './app.ts';
 
 export interface AwsTestStack {
   /** STORAGE=aws at the two servers' endpoints. */
@@ -40,4 +44,25 @@ export async function startAwsTestStack(directory: string, env: Record<string, s
 export function pendingSuite(context: Mocha.Context, reason: string): never {
   if (context.test?.parent !== undefined) context.test.parent.title += ` (pending: ${reason})`;
   context.skip();
+}
+
+/**
+ * The test servers for the tests of one describe, with writes unlimited: started before them in a
+ * folder named from `prefix` (the suite is pending, with the reason, where they cannot run) and
+ * stopped after. Read `.stack` inside a test or hook.
+ */
+export function useAwsTestStack(prefix: string): { readonly stack: AwsTestStack } {
+  const shared = {} as { stack: AwsTestStack };
+  let dataDir: string | undefined;
+  before(async function () {
+    dataDir = await mkdtemp(join(tmpdir(), prefix));
+    const started = await startAwsTestStack(dataDir, WRITES_UNLIMITED);
+    if ('skipReason' in started) pendingSuite(this, started.skipReason);
+    shared.stack = started;
+  });
+  after(async () => {
+    await shared.stack?.close();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+  return shared;
 }
