@@ -37,7 +37,9 @@ import { createAuthenticate } from './http/authenticate.ts';
 import type { DispatchDeps } from './http/dispatch.ts';
 import { createRouter } from './http/router.ts';
 import { apiRoutes } from './http/routes.ts';
+import type { ApiDeps } from './http/routes.ts';
 import { ERASE_BUDGET_MS, lifecycleRoutes } from './http/lifecycle-routes.ts';
+import type { LifecycleDeps } from './http/lifecycle-routes.ts';
 import { IdempotentRequests } from './http/idempotent-requests.ts';
 import { isDeleted } from '../core/image.ts';
 import { webRoutes, webRoutesOptions } from './http/web-routes.ts';
@@ -151,30 +153,61 @@ export function buildContainer(config: Config, storage: Storage, overrides: Adap
 
 export const resolve = <T>(container: Container, token: Token<T>): T => container.get<T>(token);
 
+/**
+ * An object whose properties are the use cases `tokens` name, each made by the container when a
+ * request first reads it and kept from then on (they are singletons), with `values` as they are.
+ * The routes read their use cases when they handle a request, so a cold start makes none of them:
+ * on Lambda the first request waits for the cold start, and needs one use case at most.
+ */
+function resolvedOnUse<T extends object>(container: Container, tokens: { [K in keyof T]?: Token<T[K]> }, values: Partial<T>): T {
+  const deps = { ...values } as T;
+  for (const key of Object.keys(tokens) as (keyof T & string)[]) {
+    Object.defineProperty(deps, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const instance = resolve(container, tokens[key]!);
+        Object.defineProperty(deps, key, { value: instance, enumerable: true });
+        return instance;
+      },
+    });
+  }
+  return deps;
+}
+
 /** Every HTTP route of the service; both entry points serve exactly this list. */
 export function httpRoutes(container: Container): Route[] {
-  const api = apiRoutes({
-    upload: resolve(container, TOKENS.UploadImage),
-    getImage: resolve(container, TOKENS.GetImage),
-    listImages: resolve(container, TOKENS.ListImages),
-    readiness: resolve(container, TOKENS.CheckReadiness),
-    startUpload: resolve(container, TOKENS.StartDirectUpload),
-    completeUpload: resolve(container, TOKENS.CompleteDirectUpload),
-    version: packageJson.version,
-    identity: resolve(container, TOKENS.Config).identity.mode,
-  });
-  const lifecycle = lifecycleRoutes({
-    getImage: resolve(container, TOKENS.GetImage),
-    editImage: resolve(container, TOKENS.EditImage),
-    deleteImage: resolve(container, TOKENS.DeleteImage),
-    restoreImage: resolve(container, TOKENS.RestoreImage),
-    listTrash: resolve(container, TOKENS.ListTrash),
-    purgeImage: resolve(container, TOKENS.PurgeImage),
-    eraseUser: resolve(container, TOKENS.EraseUserImages),
-    urls: resolve(container, TOKENS.ImageUrls),
-    identity: resolve(container, TOKENS.Config).identity.mode,
-    eraseBudgetMs: resolve(container, TOKENS.EraseBudgetMs),
-  });
+  const identity = resolve(container, TOKENS.Config).identity.mode;
+  const api = apiRoutes(
+    resolvedOnUse<ApiDeps>(
+      container,
+      {
+        upload: TOKENS.UploadImage,
+        getImage: TOKENS.GetImage,
+        listImages: TOKENS.ListImages,
+        readiness: TOKENS.CheckReadiness,
+        startUpload: TOKENS.StartDirectUpload,
+        completeUpload: TOKENS.CompleteDirectUpload,
+      },
+      { version: packageJson.version, identity },
+    ),
+  );
+  const lifecycle = lifecycleRoutes(
+    resolvedOnUse<LifecycleDeps>(
+      container,
+      {
+        getImage: TOKENS.GetImage,
+        editImage: TOKENS.EditImage,
+        deleteImage: TOKENS.DeleteImage,
+        restoreImage: TOKENS.RestoreImage,
+        listTrash: TOKENS.ListTrash,
+        purgeImage: TOKENS.PurgeImage,
+        eraseUser: TOKENS.EraseUserImages,
+        urls: TOKENS.ImageUrls,
+      },
+      { identity, eraseBudgetMs: resolve(container, TOKENS.EraseBudgetMs) },
+    ),
+  );
   const declared = [...api, ...lifecycle];
   const routes = [...declared, ...docRoutes(packageJson.version, declared)];
   routes.push(...webRoutes(webRoutesOptions(resolve(container, TOKENS.Config))));
