@@ -27,18 +27,21 @@ export function chosenCoding(acceptEncoding: string | undefined): Coding | undef
 // The gallery's files are the same Buffers answer after answer: each is compressed once.
 const cache = new WeakMap<Buffer, Partial<Record<Coding, Buffer>>>();
 
-function encode(body: Buffer, coding: Coding): Buffer {
+function encodeOnce(body: Buffer, coding: Coding): Buffer {
   const known = cache.get(body)?.[coding];
   if (known !== undefined) return known;
-  const encoded = coding === 'br' ? brotliCompressSync(body, BROTLI) : gzipSync(body);
+  const encoded = encode(body, coding);
   cache.set(body, { ...cache.get(body), [coding]: encoded });
   return encoded;
 }
+
+const encode = (body: Buffer, coding: Coding): Buffer => (coding === 'br' ? brotliCompressSync(body, BROTLI) : gzipSync(body));
 
 /**
  * The answer compressed for a client that accepts it. Left as they are: streams (image bytes,
  * which do not compress), ranges, small answers, and answers with an ETag, whose strong
  * validator `If-Match` compares and which must not stand for two different byte sequences.
+ * Every text answer says it varies by Accept-Encoding, whatever its size this time.
  */
 export function compressed(acceptEncoding: string | undefined, response: HttpResponse): HttpResponse {
   const headers = response.headers ?? {};
@@ -46,10 +49,13 @@ export function compressed(acceptEncoding: string | undefined, response: HttpRes
   const json = !Buffer.isBuffer(response.body);
   const type = headers['content-type'] ?? (json ? 'application/json; charset=utf-8' : undefined);
   if (type === undefined || !COMPRESSIBLE.test(type)) return response;
-  const body = json ? Buffer.from(JSON.stringify(response.body)) : (response.body as Buffer);
-  if (body.length < MIN_BYTES) return response;
-  const vary = headers.vary === undefined ? 'Accept-Encoding' : `${headers.vary}, Accept-Encoding`;
+  const varied = { ...response, headers: { ...headers, vary: headers.vary === undefined ? 'Accept-Encoding' : `${headers.vary}, Accept-Encoding` } };
   const coding = chosenCoding(acceptEncoding);
-  if (coding === undefined) return { ...response, headers: { ...headers, vary } };
-  return { ...response, headers: { ...headers, 'content-type': type, vary, 'content-encoding': coding }, body: encode(body, coding) };
+  // A client that takes no coding gets the answer as it is: the entry point serialises it, once.
+  if (coding === undefined) return varied;
+  const body = json ? Buffer.from(JSON.stringify(response.body)) : (response.body as Buffer);
+  if (body.length < MIN_BYTES) return varied;
+  // A route's own Buffer (a gallery file) is kept and sent again; a JSON answer is new each time.
+  const encoded = json ? encode(body, coding) : encodeOnce(body, coding);
+  return { ...varied, headers: { ...varied.headers, 'content-type': type, 'content-encoding': coding }, body: encoded };
 }
