@@ -60,8 +60,10 @@ export const isDeleted = (image: Image): boolean => image.deletedAt !== undefine
  * recognisable to a request whose clock read a moment earlier than the erasure's did: a restore
  * that raced it must not bring back an image whose files are being deleted.
  */
-export const isErased = (image: Image, now: string): boolean =>
-  image.purgeAt !== undefined && (image.purgeAt <= now || (image.deletedAt !== undefined && image.purgeAt <= image.deletedAt));
+export const isErased = (image: Image, now: string): boolean => image.purgeAt !== undefined && (image.purgeAt <= now || erasureBegun(image));
+
+/** Marked by `erasing`: its purge time is no later than its deletion. */
+export const erasureBegun = (image: Image): boolean => image.purgeAt !== undefined && image.deletedAt !== undefined && image.purgeAt <= image.deletedAt;
 
 /** The image as an erasure that begins at `at` leaves it: hidden for good, whoever reads it when. */
 export function erasing(image: Image, at: string): Image {

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError, notFound } from '../../core/errors.ts';
-import { erasing, isDeleted, isErased, sortKey, withoutTrash } from '../../core/image.ts';
+import { erasing, erasureBegun, isDeleted, isErased, sortKey, withoutTrash } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
 import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome, PurgeRight, TrashQuery } from '../../core/ports/image-catalog.port.ts';
 import { catalogUnavailable, isConditionalCheckFailed, orUnavailable } from './dynamodb-errors.ts';
@@ -145,7 +145,7 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     await this.change(id, (image) => {
       if (image.ownerId !== right.ownerId) throw new DomainError('forbidden', 'forbidden', 'Only the owner can erase this image.');
       // Already being erased: marked once, so a second erasure writes nothing.
-      hidden = isErased(image, image.deletedAt ?? '') ? image : erasing(image, at);
+      hidden = erasureBegun(image) ? image : erasing(image, at);
       return hidden === image ? KEEP : hidden;
     });
     return hidden;

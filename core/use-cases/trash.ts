@@ -9,6 +9,14 @@ import { LIMITS, checkIntegerInRange, isImageId, parseUserId } from '../rules.ts
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The image, live or in the trash, and the time it was read at; unknown and erased ones are not found. */
+async function unerased(catalog: ImageCatalog, clock: Clock, id: string): Promise<{ image: Image; now: Date }> {
+  const image = isImageId(id) ? await catalog.get(id) : undefined;
+  const now = clock.now();
+  if (image === undefined || isErased(image, now.toISOString())) throw notFound(`Image ${id} was not found.`);
+  return { image, now };
+}
+
 export interface Trashed {
   deletedAt: string;
   purgeAt: string;
@@ -29,9 +37,7 @@ export class DeleteImage {
    */
   async execute(id: string, callerId: string): Promise<Trashed> {
     const caller = parseUserId(callerId, 'caller');
-    const image = isImageId(id) ? await this.catalog.get(id) : undefined;
-    const now = this.clock.now();
-    if (image === undefined || isErased(image, now.toISOString())) throw notFound(`Image ${id} was not found.`);
+    const { image, now } = await unerased(this.catalog, this.clock, id);
     const deletedAt = nextUpdateTime(image.updatedAt, now);
     const purgeAt = new Date(Date.parse(deletedAt) + this.trashDays * DAY_MS).toISOString();
     await this.catalog.markDeleted(id, caller, deletedAt, purgeAt);
@@ -53,9 +59,7 @@ export class RestoreImage {
    */
   async execute(id: string, callerId: string): Promise<Image> {
     const caller = parseUserId(callerId, 'caller');
-    const image = isImageId(id) ? await this.catalog.get(id) : undefined;
-    const now = this.clock.now();
-    if (image === undefined || isErased(image, now.toISOString())) throw notFound(`Image ${id} was not found.`);
+    const { image, now } = await unerased(this.catalog, this.clock, id);
     if (image.ownerId !== caller) throw new DomainError('forbidden', 'forbidden', 'Only the owner can restore this image.');
     if (!isDeleted(image)) throw new DomainError('conflict', 'not_deleted', `Image ${id} is not in the trash.`);
     const restored = await this.catalog.restore(id, caller, nextUpdateTime(image.updatedAt, now));
