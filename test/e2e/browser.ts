@@ -188,6 +188,19 @@ export async function getImage(url: string, id: string): Promise<ApiImage> {
   return (await response.json()) as ApiImage;
 }
 
+export type Ready = ApiImage & { variants: NonNullable<ApiImage['variants']>; placeholder: string };
+
+/** The image once the service has made its variants; it must go from processing to ready within 30 s. */
+export async function ready(url: string, id: string): Promise<Ready> {
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const image = await getImage(url, id);
+    if (image.status === 'ready') return image as Ready;
+    expect(image.status).to.equal('processing');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`image ${id} was not ready within 30 s`);
+}
+
 /** A URL's path, for comparing presigned URLs whose signatures and expiries differ. */
 export const pathOf = (href: string): string => new URL(href).pathname;
 

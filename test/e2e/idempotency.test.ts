@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { imageFile, listAll, openGallery, pathOf, signInAs, inChromium , useGallery } from './browser.ts';
+import { imageFile, listAll, openGallery, pathOf, signInAs, inChromium, useGallery } from './browser.ts';
 
 describe(inChromium('gallery e2e: retries never duplicate'), function () {
   this.timeout(120_000);

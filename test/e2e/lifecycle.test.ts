@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Request } from 'playwright-core';
-import { getImage, imageFile, listAll, openGallery, pathOf, seedImage, seriousAxeViolations, signInAs, inChromium , useGallery } from './browser.ts';
+import { imageFile, listAll, openGallery, pathOf, ready, seedImage, seriousAxeViolations, signInAs, inChromium, useGallery } from './browser.ts';
 import type { ApiImage } from './browser.ts';
 
 interface TrashPage {
@@ -25,14 +25,6 @@ async function filesOf(dataDir: string, id: string): Promise<string[]> {
   return entries.filter((entry) => entry.includes(id));
 }
 
-async function whenReady(url: string, id: string): Promise<ApiImage> {
-  for (let waited = 0; waited < 30_000; waited += 100) {
-    const image = await getImage(url, id);
-    if (image.status !== 'processing') return image;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`image ${id} still processing after 30 s`);
-}
 
 describe(inChromium('gallery e2e: editing, trash, restore and erase'), function () {
   this.timeout(120_000);
@@ -149,7 +141,7 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
   it('erases a photo for good from the trash, only after confirming', async () => {
     const seeded = await seedImage(running.server.url, { user_id: 'quinn', title: 'Gone soon' }, imageFile('gone-soon', 'jpeg', { width: 800, height: 600, size: 40_000 }));
     // With its variants made, so there is more than the original to erase.
-    const photo = await whenReady(running.server.url, seeded.image_id);
+    const photo = await ready(running.server.url, seeded.image_id);
     expect(photo.variants).to.not.equal(null);
     expect(await filesOf(dataDir, photo.image_id)).to.not.deep.equal([]);
     const deleted = await fetch(`${running.server.url}/images/${photo.image_id}`, { method: 'DELETE', headers: { 'X-User-Id': 'quinn' } });

@@ -5,20 +5,8 @@ import { join } from 'node:path';
 import type { Route } from 'playwright-core';
 import { startGallery } from '../support/gallery-process.ts';
 import { freePort } from '../support/server-process.ts';
-import { getImage, imageFile, openGallery, pathOf, seedImage, signInAs, waitForTiles, inChromium , useGallery } from './browser.ts';
-import type { ApiImage } from './browser.ts';
-
-type Ready = ApiImage & { variants: NonNullable<ApiImage['variants']>; placeholder: string };
-
-async function ready(url: string, id: string): Promise<Ready> {
-  for (let waited = 0; waited < 30_000; waited += 100) {
-    const image = await getImage(url, id);
-    if (image.status === 'ready') return image as Ready;
-    expect(image.status).to.equal('processing');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`image ${id} was not ready within 30 s`);
-}
+import { imageFile, openGallery, pathOf, ready, seedImage, signInAs, waitForTiles, inChromium, useGallery } from './browser.ts';
+import type { ApiImage, Ready } from './browser.ts';
 
 describe(inChromium('gallery e2e: thumbnails, placeholders and processing'), function () {
   this.timeout(120_000);
