@@ -70,7 +70,8 @@ describe(inChromium('gallery e2e: editing, trash, restore and erase'), function 
     const saved = (await (await fetch(`${running.server.url}/images/${photo.image_id}`)).json()) as ApiImage;
     expect(saved).to.include({ title: 'New title', description: 'Now with words' });
     expect(saved.tags).to.deep.equal(['sea', 'sky']);
-    expect(await page.locator(`.tile[data-image-id="${photo.image_id}"] img`).getAttribute('alt')).to.equal('New title');
+    // The thumbnail, not its placeholder (which is there until the thumbnail has loaded).
+    await page.locator(`.tile[data-image-id="${photo.image_id}"] img.tile-image[alt="New title"]`).waitFor();
 
     // Opened for editing, then changed elsewhere: the stale save is refused, and the newer caption shown.
     const reread = page.waitForResponse((response) => pathOf(response.url()) === `/images/${photo.image_id}` && response.request().method() === 'GET');
