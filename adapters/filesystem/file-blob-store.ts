@@ -9,7 +9,7 @@ import { isDomainError, notFound, unavailable } from '../../core/errors.ts';
 import type { DomainError } from '../../core/errors.ts';
 import type { PostPolicy, PresignedPost, StoredBlob } from '../../core/ports/blob-store.port.ts';
 import type { Clock } from '../../core/ports/clock.port.ts';
-import { guarded } from '../sqlite/database.ts';
+import { committed, durable, guarded } from '../sqlite/database.ts';
 import type { Db } from '../sqlite/database.ts';
 import type { SelfServedStore, ServedObject } from '../system/self-served-store.ts';
 import { formTooLarge, formTooSmall } from '../system/signed-urls.ts';
@@ -79,13 +79,13 @@ export class FileBlobStore implements SelfServedStore {
   async put(key: string, bytes: Uint8Array, blob: StoredBlob): Promise<void> {
     const path = this.pathOf(key);
     const stats = await this.commitFile(path, (handle) => handle.writeFile(bytes));
-    this.record(key, path, blob.contentType, blob.fileName, stats);
+    await this.record(key, path, blob.contentType, blob.fileName, stats);
   }
 
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
     // The row first: without it the file is invisible, whatever happens to the unlink.
-    guarded(() => this.statements.delete.run(key), 'The image store');
+    await committed(this.db, () => this.statements.delete.run(key), 'The image store');
     await unlink(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw fileFailure(error);
     });
@@ -148,7 +148,7 @@ export class FileBlobStore implements SelfServedStore {
         await copyFile(from, tmpPath);
       }
     });
-    this.record(toKey, to, blob.contentType, blob.fileName, stats);
+    await this.record(toKey, to, blob.contentType, blob.fileName, stats);
   }
 
   async ping(): Promise<void> {
@@ -185,7 +185,7 @@ export class FileBlobStore implements SelfServedStore {
       }
       if (size < policy.minBytes) throw formTooSmall(policy.minBytes);
     });
-    this.record(policy.key, path, policy.contentType, policy.key.slice(policy.key.lastIndexOf('/') + 1), stats);
+    await this.record(policy.key, path, policy.contentType, policy.key.slice(policy.key.lastIndexOf('/') + 1), stats);
   }
 
   /**
@@ -221,8 +221,12 @@ export class FileBlobStore implements SelfServedStore {
     }
   }
 
-  /** Records a committed file; if even that fails, the file goes too, so nothing is half-stored. */
-  private record(key: string, path: string, contentType: string, fileName: string, stats: Stats): void {
+  /**
+   * Records a committed file; if the row cannot be written, the file goes too, so nothing is
+   * half-stored. (A row written but not yet durable when the sync fails names a whole file: the
+   * caller, told the put failed, deletes both.)
+   */
+  private async record(key: string, path: string, contentType: string, fileName: string, stats: Stats): Promise<void> {
     const etag = `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.floor(stats.mtimeMs).toString(36)}"`;
     try {
       guarded(() => this.statements.upsert.run({ key, contentType, fileName, size: stats.size, etag }), 'The image store');
@@ -230,6 +234,7 @@ export class FileBlobStore implements SelfServedStore {
       void unlink(path).catch(() => {});
       throw error;
     }
+    await durable(this.db, 'The image store');
   }
 
   private row(key: string): BlobRow | undefined {

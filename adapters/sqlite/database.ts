@@ -3,8 +3,10 @@ import Database from 'better-sqlite3';
 import type { DomainError} from '../../core/errors.ts';
 import { isDomainError, unavailable } from '../../core/errors.ts';
 import { MIGRATIONS } from './schema.ts';
+import { WalFlusher } from './wal-flusher.ts';
 
-export type Db = Database.Database;
+/** The database, and `synced()`: resolves once every commit made before the call is on disk. */
+export type Db = Database.Database & { synced(): Promise<void> };
 
 /** The SQLite error codes that mean "the database cannot do this now", not "the input is wrong". */
 const OUTAGE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL|NOMEM|NOLFS)/;
@@ -38,18 +40,46 @@ export function guarded<T>(call: () => T, what?: string): T {
 }
 
 /**
+ * Runs a write (a statement or a transaction) like `guarded`, then resolves once it is durable:
+ * what every adapter method that writes returns, so a write is never acknowledged before then.
+ */
+export async function committed<T>(db: Db, call: () => T, what?: string): Promise<T> {
+  const result = guarded(call, what);
+  await durable(db, what);
+  return result;
+}
+
+/** Waits until what was committed so far is on disk; a failed sync is a store outage. */
+export async function durable(db: Db, what?: string): Promise<void> {
+  await db.synced().catch((error: unknown) => {
+    throw storeFailure(error, what);
+  });
+}
+
+/**
  * Opens (creating if needed) the database and brings its schema up to date. WAL lets reads go on
- * while a write commits; `synchronous = FULL` makes a commit durable before it returns, so an
- * acknowledged upload survives a power cut, not only a crash of the process.
+ * while a write commits. A commit is written to the WAL at once but made durable by `synced()`,
+ * which fsyncs the WAL off the event loop and shares one fsync among concurrent commits: every
+ * write awaits it before it resolves, so an acknowledged upload survives a power cut, not only a
+ * crash of the process. (`synchronous = FULL` would fsync inside each COMMIT, on the event loop.)
  */
 export function openDatabase(file: string): Db {
-  const db = new Database(file, { timeout: 5000 });
+  const db = new Database(file, { timeout: 5000 }) as Db;
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
-    return db;
+    const wal = new WalFlusher(file);
+    const close = db.close.bind(db);
+    return Object.assign(db, {
+      synced: () => wal.flush(),
+      close: () => {
+        const closed = close();
+        wal.close();
+        return closed;
+      },
+    });
   } catch (error) {
     db.close();
     throw error;
@@ -71,6 +101,8 @@ function migrate(db: Db): void {
 
 /** A secret kept in the database, made on first use; every later start reads the same one. */
 export function keptSecret(db: Db, name: string): Buffer {
-  db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)').run(name, randomBytes(32));
+  const made = db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)').run(name, randomBytes(32)).changes > 0;
+  // Made at start-up, before any write could make it durable: a checkpoint syncs it to disk now.
+  if (made) db.pragma('wal_checkpoint(FULL)');
   return (db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: Buffer }).value;
 }

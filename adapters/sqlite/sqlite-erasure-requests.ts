@@ -1,5 +1,5 @@
 import type { ErasureRequest, ErasureRequests } from '../../core/ports/erasure-requests.port.ts';
-import { guarded } from './database.ts';
+import { committed, guarded } from './database.ts';
 import type { Db } from './database.ts';
 
 /** Erasure requests in the catalog's database; one row per owner, the latest request. */
@@ -19,7 +19,7 @@ export class SqliteErasureRequests implements ErasureRequests {
   }
 
   async open(ownerId: string, at: string): Promise<ErasureRequest> {
-    return guarded(() =>
+    return committed(this.db, () =>
       this.db.transaction(() => {
         const current = this.read(ownerId);
         if (current !== undefined && current.finishedAt === undefined) return current;
@@ -35,7 +35,7 @@ export class SqliteErasureRequests implements ErasureRequests {
   }
 
   async save(request: ErasureRequest): Promise<void> {
-    guarded(() => this.put(request));
+    await committed(this.db, () => this.put(request));
   }
 
   async listOpen(limit: number): Promise<ErasureRequest[]> {

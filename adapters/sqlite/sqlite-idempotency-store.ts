@@ -1,5 +1,5 @@
 import type { IdempotencyRecord, IdempotencyStore } from '../../core/ports/idempotency-store.port.ts';
-import { guarded } from './database.ts';
+import { committed, guarded } from './database.ts';
 import type { Db } from './database.ts';
 
 type Row = { fingerprint: string; answer: string | null; locked_until: string; expires_at: string };
@@ -31,7 +31,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async claim(scope: string, key: string, record: IdempotencyRecord, now: string): Promise<IdempotencyRecord | undefined> {
-    return guarded(() =>
+    return committed(this.db, () =>
       this.db.transaction(() => {
         const row = this.statements.get.get(scope, key) as Row | undefined;
         if (row !== undefined && row.expires_at > now && (row.answer !== null || row.locked_until > now)) return toRecord(row);
@@ -43,10 +43,10 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(scope: string, key: string, answer: string, expiresAt: string): Promise<void> {
-    guarded(() => this.statements.complete.run({ scope, key, answer, expiresAt }));
+    await committed(this.db, () => this.statements.complete.run({ scope, key, answer, expiresAt }));
   }
 
   async release(scope: string, key: string): Promise<void> {
-    guarded(() => this.statements.release.run(scope, key));
+    await committed(this.db, () => this.statements.release.run(scope, key));
   }
 }

@@ -2,7 +2,7 @@ import { DomainError, notFound } from '../../core/errors.ts';
 import { erasing, isDeleted, isErased, sortKey, trashKey, withoutTrash } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
 import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome, PurgeRight, TrashQuery } from '../../core/ports/image-catalog.port.ts';
-import { guarded, isUniqueViolation } from './database.ts';
+import { committed, guarded, isUniqueViolation } from './database.ts';
 import type { Db } from './database.ts';
 
 // Open ends of a sort-key range as values, so each listing is one prepared statement.
@@ -77,7 +77,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async create(image: Image): Promise<void> {
-    guarded(() => {
+    await committed(this.db, () => {
       try {
         this.db.transaction(() => {
           this.statements.insert.run(columns(image));
@@ -95,7 +95,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async saveEdit(before: Image, after: Image): Promise<boolean> {
-    return guarded(() =>
+    return committed(this.db, () =>
       this.db.transaction(() => {
         const current = this.read(before.id);
         if (current === undefined || isDeleted(current) || current.updatedAt !== before.updatedAt) return false;
@@ -106,7 +106,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async markDeleted(id: string, ownerId: string, deletedAt: string, purgeAt: string): Promise<void> {
-    guarded(() =>
+    await committed(this.db, () =>
       this.db.transaction(() => {
         const image = this.read(id);
         if (image === undefined) throw notFound(`Image ${id} was not found.`);
@@ -118,7 +118,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async restore(id: string, ownerId: string, at: string): Promise<Image> {
-    return guarded(() =>
+    return committed(this.db, () =>
       this.db.transaction(() => {
         const image = this.read(id);
         if (image === undefined || isErased(image, at)) throw notFound(`Image ${id} was not found.`);
@@ -154,7 +154,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async beginPurge(id: string, right: PurgeRight, at: string): Promise<Image | undefined> {
-    return guarded(() =>
+    return committed(this.db, () =>
       this.db.transaction(() => {
         const image = this.read(id);
         if (image === undefined) return undefined;
@@ -168,7 +168,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async erase(id: string): Promise<void> {
-    guarded(() =>
+    await committed(this.db, () =>
       this.db.transaction(() => {
         const image = this.read(id);
         if (image === undefined) return;
@@ -183,7 +183,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async recordProcessed(id: string, outcome: ProcessingOutcome): Promise<boolean> {
-    return guarded(() =>
+    return committed(this.db, () =>
       this.db.transaction(() => {
         const image = this.read(id);
         if (image === undefined || isDeleted(image) || image.status !== 'processing') return false;

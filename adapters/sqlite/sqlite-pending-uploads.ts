@@ -1,13 +1,13 @@
 import { DomainError } from '../../core/errors.ts';
 import type { PendingUpload, PendingUploads } from '../../core/ports/pending-uploads.port.ts';
-import { guarded, isUniqueViolation } from './database.ts';
+import { committed, guarded, isUniqueViolation } from './database.ts';
 import type { Db } from './database.ts';
 
 /** Pending direct uploads in the catalog's database; expired ones are found through their expiry index. */
 export class SqlitePendingUploads implements PendingUploads {
   private readonly statements;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.statements = {
       insert: db.prepare('INSERT INTO pending_uploads (id, expires_at, doc) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT doc FROM pending_uploads WHERE id = ?').pluck(),
@@ -22,7 +22,7 @@ export class SqlitePendingUploads implements PendingUploads {
   }
 
   async create(upload: PendingUpload): Promise<void> {
-    guarded(() => {
+    await committed(this.db, () => {
       try {
         this.statements.insert.run(upload.id, upload.expiresAt, JSON.stringify(upload));
       } catch (error) {
@@ -38,7 +38,7 @@ export class SqlitePendingUploads implements PendingUploads {
   }
 
   async delete(id: string): Promise<void> {
-    guarded(() => this.statements.delete.run(id));
+    await committed(this.db, () => this.statements.delete.run(id));
   }
 
   async listExpired(now: string, limit: number): Promise<PendingUpload[]> {
