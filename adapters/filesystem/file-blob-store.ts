@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import type { Stats } from 'node:fs';
+import { closeSync, createReadStream, open as openFd } from 'node:fs';
 import { access, copyFile, link, mkdir, open, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,6 +11,7 @@ import type { Clock } from '../../core/ports/clock.port.ts';
 import { committed, durable, guarded } from '../sqlite/database.ts';
 import type { Db } from '../sqlite/database.ts';
 import type { SelfServedStore, ServedObject } from '../system/self-served-store.ts';
+import { SharedSync } from '../system/shared-sync.ts';
 import { formTooLarge, formTooSmall } from '../system/signed-urls.ts';
 import type { UrlSigner } from '../system/signed-urls.ts';
 
@@ -33,6 +33,7 @@ function fileFailure(error: unknown): unknown {
 const missing = (): DomainError => notFound('The object does not exist.');
 
 type BlobRow = { content_type: string; file_name: string; size: number; etag: string };
+type Written = { size: number; etag: string };
 
 /**
  * Image bytes as files under `{dataDir}/blobs`, with their type, name and validator in the
@@ -45,6 +46,7 @@ export class FileBlobStore implements SelfServedStore {
   private readonly root: string;
   private readonly tmp: string;
   private readonly statements;
+  private readonly folderSyncs = new Map<string, SharedSync>();
 
   constructor(
     dataDir: string,
@@ -78,8 +80,11 @@ export class FileBlobStore implements SelfServedStore {
 
   async put(key: string, bytes: Uint8Array, blob: StoredBlob): Promise<void> {
     const path = this.pathOf(key);
-    const stats = await this.commitFile(path, (handle) => handle.writeFile(bytes));
-    await this.record(key, path, blob.contentType, blob.fileName, stats);
+    const written = await this.commitFile(path, async (handle) => {
+      await handle.writeFile(bytes);
+      return bytes.length;
+    });
+    await this.record(key, path, blob.contentType, blob.fileName, written);
   }
 
   async delete(key: string): Promise<void> {
@@ -140,15 +145,16 @@ export class FileBlobStore implements SelfServedStore {
     if (source === undefined) throw missing();
     const from = this.pathOf(fromKey);
     const to = this.pathOf(toKey);
-    const stats = await this.commitFile(to, undefined, async (tmpPath) => {
+    const written = await this.commitFile(to, undefined, async (tmpPath) => {
       try {
         await link(from, tmpPath);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missing();
         await copyFile(from, tmpPath);
       }
+      return source.size;
     });
-    await this.record(toKey, to, blob.contentType, blob.fileName, stats);
+    await this.record(toKey, to, blob.contentType, blob.fileName, written);
   }
 
   async ping(): Promise<void> {
@@ -176,7 +182,7 @@ export class FileBlobStore implements SelfServedStore {
   async receiveForm(fields: Record<string, string | undefined>, file: Readable): Promise<void> {
     const policy = this.signer.checkPost(fields, this.nowSeconds());
     const path = this.pathOf(policy.key);
-    const stats = await this.commitFile(path, async (handle) => {
+    const written = await this.commitFile(path, async (handle) => {
       let size = 0;
       for await (const chunk of file as AsyncIterable<Buffer>) {
         size += chunk.length;
@@ -184,36 +190,44 @@ export class FileBlobStore implements SelfServedStore {
         await handle.write(chunk);
       }
       if (size < policy.minBytes) throw formTooSmall(policy.minBytes);
+      return size;
     });
-    await this.record(policy.key, path, policy.contentType, policy.key.slice(policy.key.lastIndexOf('/') + 1), stats);
+    await this.record(policy.key, path, policy.contentType, policy.key.slice(policy.key.lastIndexOf('/') + 1), written);
   }
 
   /**
    * Writes a file under a temporary name (by `fill`, or made by `make` at that path), makes it
-   * durable and renames it into place; on any failure the temporary file is removed.
+   * durable and renames it into place; on any failure the temporary file is removed. `fill` and
+   * `make` return the file's size.
    */
-  private async commitFile(path: string, fill?: (handle: FileHandle) => Promise<unknown>, make?: (tmpPath: string) => Promise<void>): Promise<Stats> {
-    const tmpPath = join(this.tmp, randomUUID());
+  private async commitFile(path: string, fill?: (handle: FileHandle) => Promise<number>, make?: (tmpPath: string) => Promise<number>): Promise<Written> {
+    const id = randomUUID();
+    const tmpPath = join(this.tmp, id);
     let handle: FileHandle | undefined;
     try {
-      if (make !== undefined) await make(tmpPath);
+      let size = 0;
+      if (make !== undefined) size = await make(tmpPath);
       handle = await open(tmpPath, make === undefined ? 'wx' : 'r+', 0o640);
-      if (fill !== undefined) await fill(handle);
+      if (fill !== undefined) size = await fill(handle);
       await handle.sync();
-      const stats = await handle.stat();
       await handle.close();
       handle = undefined;
-      let created = await mkdir(dirname(path), { recursive: true });
+      const folder = dirname(path);
+      // Folders are made when first needed, and a delete may prune one meanwhile: made on ENOENT.
+      let created: string | undefined;
       await rename(tmpPath, path).catch(async (error: NodeJS.ErrnoException) => {
-        // The folder was pruned by a delete in between: make it again, once.
         if (error.code !== 'ENOENT') throw error;
-        created = await mkdir(dirname(path), { recursive: true });
+        created = await mkdir(folder, { recursive: true });
         await rename(tmpPath, path);
       });
-      await syncFolder(dirname(path));
-      // A folder made just now must itself be durable in its parent.
-      if (created !== undefined) await syncFolder(dirname(created));
-      return stats;
+      await this.syncFolder(folder);
+      // Folders made just now must themselves be durable in their parents.
+      for (let dir = folder; created !== undefined && dir !== dirname(created); ) {
+        dir = dirname(dir);
+        await this.syncFolder(dir);
+      }
+      // Unique per write: keys are written once, but a variant may be rendered again.
+      return { size, etag: `"${size.toString(36)}-${id.slice(0, 13)}"` };
     } catch (error) {
       await handle?.close().catch(() => {});
       await rm(tmpPath, { force: true }).catch(() => {});
@@ -222,14 +236,37 @@ export class FileBlobStore implements SelfServedStore {
   }
 
   /**
+   * The root and the folders right under it (one per kind of blob) are never removed, so their
+   * handles are kept open and their syncs shared among concurrent writes; an image's own folder
+   * may be pruned and made again, so it is opened for each sync.
+   */
+  private async syncFolder(folder: string): Promise<void> {
+    if (folder !== this.root && dirname(folder) !== this.root) return syncOnce(folder);
+    let shared = this.folderSyncs.get(folder);
+    if (shared === undefined) {
+      const fd = await openFolder(folder);
+      // Another write may have opened it meanwhile.
+      shared = this.folderSyncs.get(folder);
+      if (shared === undefined) this.folderSyncs.set(folder, (shared = new SharedSync(fd)));
+      else closeSync(fd);
+    }
+    await shared.flush();
+  }
+
+  /** Closes the folder handles kept open; call when the store is no longer used. */
+  close(): void {
+    for (const shared of this.folderSyncs.values()) shared.close();
+    this.folderSyncs.clear();
+  }
+
+  /**
    * Records a committed file; if the row cannot be written, the file goes too, so nothing is
    * half-stored. (A row written but not yet durable when the sync fails names a whole file: the
    * caller, told the put failed, deletes both.)
    */
-  private async record(key: string, path: string, contentType: string, fileName: string, stats: Stats): Promise<void> {
-    const etag = `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.floor(stats.mtimeMs).toString(36)}"`;
+  private async record(key: string, path: string, contentType: string, fileName: string, { size, etag }: Written): Promise<void> {
     try {
-      guarded(() => this.statements.upsert.run({ key, contentType, fileName, size: stats.size, etag }), 'The image store');
+      guarded(() => this.statements.upsert.run({ key, contentType, fileName, size, etag }), 'The image store');
     } catch (error) {
       void unlink(path).catch(() => {});
       throw error;
@@ -251,11 +288,16 @@ export class FileBlobStore implements SelfServedStore {
   }
 }
 
-async function syncFolder(path: string): Promise<void> {
+async function syncOnce(path: string): Promise<void> {
   const folder = await open(path, 'r');
   try {
     await folder.sync();
   } finally {
     await folder.close();
   }
+}
+
+/** A raw descriptor, not a FileHandle: it is kept open for the process's life, and a FileHandle would be closed when collected. */
+function openFolder(path: string): Promise<number> {
+  return new Promise((resolve, reject) => openFd(path, 'r', (error, fd) => (error === null ? resolve(fd) : reject(error))));
 }

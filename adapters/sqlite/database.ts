@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainError} from '../../core/errors.ts';
 import { isDomainError, unavailable } from '../../core/errors.ts';
 import { MIGRATIONS } from './schema.ts';
-import { WalFlusher } from './wal-flusher.ts';
+import { SharedSync } from '../system/shared-sync.ts';
 
 /** The database, and `synced()`: resolves once every commit made before the call is on disk. */
 export type Db = Database.Database & { synced(): Promise<void> };
@@ -70,7 +72,10 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
-    const wal = new WalFlusher(file);
+    // SQLite appends every commit to the one WAL file, keeps that file while a connection is
+    // open, and syncs it before a checkpoint copies it into the database: syncing it is enough.
+    const wal = new SharedSync(openSync(`${file}-wal`, 'r+'), fdatasync);
+    syncFolder(dirname(file));
     const close = db.close.bind(db);
     return Object.assign(db, {
       synced: () => wal.flush(),
@@ -105,4 +110,14 @@ export function keptSecret(db: Db, name: string): Buffer {
   // Made at start-up, before any write could make it durable: a checkpoint syncs it to disk now.
   if (made) db.pragma('wal_checkpoint(FULL)');
   return (db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: Buffer }).value;
+}
+
+/** A file's entry in its folder (the WAL's, made at open) must survive a power cut too. */
+function syncFolder(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

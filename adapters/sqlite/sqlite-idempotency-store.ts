@@ -1,5 +1,5 @@
 import type { IdempotencyRecord, IdempotencyStore } from '../../core/ports/idempotency-store.port.ts';
-import { committed, guarded } from './database.ts';
+import { committed } from './database.ts';
 import type { Db } from './database.ts';
 
 type Row = { fingerprint: string; answer: string | null; locked_until: string; expires_at: string };

@@ -65,6 +65,7 @@ export async function localStorage(config: Config, clock: Clock, options: { migr
       description: { storage: 'local: SQLite and files', data_dir: dataDir },
       setup: async () => {},
       close: () => {
+        blobs.close();
         db.close();
         lock.release();
       },

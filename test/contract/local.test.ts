@@ -151,3 +151,62 @@ describe('file store: writes that a crash cannot tear', () => {
     }
   });
 });
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
+  return { promise, resolve, reject };
+}
+
+describe('SQLite and files: a write resolves only once it is on disk', () => {
+  let dataDir: string;
+  let db: Db;
+  let store: FileBlobStore;
+  let made = 0;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'image-service-durable-'));
+    db = openDatabase(join(dataDir, 'catalog.db'));
+    store = new FileBlobStore(dataDir, db, new ManualClock(), new UrlSigner(Buffer.alloc(32), 'http://localhost'));
+    await store.prepare();
+  });
+  afterEach(async () => {
+    store.close();
+    db.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const isPending = async (promise: Promise<unknown>): Promise<boolean> => {
+    const marker = Symbol('pending');
+    const first = await Promise.race([promise.then(() => 'done', () => 'failed'), new Promise((resolve) => setTimeout(() => resolve(marker), 50))]);
+    return first === marker;
+  };
+
+  const FAR = '2099-01-01T00:00:00.000Z';
+  const writes: Record<string, () => Promise<unknown>> = {
+    'an image in the catalog': () => new SqliteImageCatalog(db).create(imageRecord()),
+    'a file and its row': () => store.put(`images/x${(made += 1)}.png`, Buffer.alloc(300, 1), { contentType: 'image/png', fileName: 'x.png' }),
+    'a pending upload': () =>
+      new SqlitePendingUploads(db).create({ id: `up-${(made += 1)}`, ownerId: 'u', title: null, description: null, tags: [], fileName: 'x.png', key: 'k', createdAt: FAR, expiresAt: FAR }),
+    'an idempotency claim': () => new SqliteIdempotencyStore(db).claim('s', `k${(made += 1)}`, { fingerprint: 'f', lockedUntil: FAR, expiresAt: FAR }, '2026-01-01T00:00:00.000Z'),
+    'an erasure request': () => new SqliteErasureRequests(db).open(`u${(made += 1)}`, '2026-01-01T00:00:00.000Z'),
+  };
+
+  for (const [what, write] of Object.entries(writes)) {
+    it(`acknowledges ${what} only after the WAL sync, and reports a failed sync as a store outage`, async () => {
+      const held = deferred();
+      db.synced = () => held.promise;
+      const written = write();
+      expect(await isPending(written), 'waits for the sync').to.equal(true);
+      held.resolve();
+      await written;
+
+      const failing = deferred();
+      db.synced = () => failing.promise;
+      const again = write().catch((error: unknown) => error);
+      failing.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      expect(await again).to.have.property('kind', 'unavailable');
+    });
+  }
+});

@@ -68,8 +68,10 @@ function walkJpeg(b: Uint8Array, visit: JpegVisit, wanted?: Uint8Array): WalkEnd
 /** Where the entropy-coded data starting at `from` ends: the first 0xFF of the next real marker, or b.length. */
 function entropyEnd(b: Uint8Array, from: number): number {
   const n = b.length;
-  for (let i = from; i < n; i++) {
-    if (b[i] !== 0xff) continue;
+  // Buffer's indexOf is memchr: most of a photo is entropy-coded data, and a loop in JS over
+  // every byte was a tenth of an upload's time on the event loop.
+  const bytes = Buffer.from(b.buffer, b.byteOffset, n);
+  for (let i = bytes.indexOf(0xff, from); i !== -1; i = bytes.indexOf(0xff, i)) {
     let next = i + 1;
     while (next < n && b[next] === 0xff) next++;
     const code = b[next] ?? 0;
