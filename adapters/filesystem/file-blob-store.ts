@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, open as openFd } from 'node:fs';
+import { closeSync, createReadStream, fsync, open as openFd } from 'node:fs';
 import { access, copyFile, link, mkdir, open, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { committed, durable, guarded } from '../sqlite/database.ts';
 import type { Db } from '../sqlite/database.ts';
 import type { SelfServedStore, ServedObject } from '../system/self-served-store.ts';
 import { SharedSync } from '../system/shared-sync.ts';
+import type { SyncCall } from '../system/shared-sync.ts';
 import { formTooLarge, formTooSmall } from '../system/signed-urls.ts';
 import type { UrlSigner } from '../system/signed-urls.ts';
 
@@ -47,12 +48,16 @@ export class FileBlobStore implements SelfServedStore {
   private readonly tmp: string;
   private readonly statements;
   private readonly folderSyncs = new Map<string, SharedSync>();
+  /** The kind folders whose entries in the root are known to be on disk. */
+  private readonly linked = new Set<string>();
 
   constructor(
     dataDir: string,
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly signer: UrlSigner,
+    /** How the kind folders are synced: fsync, or a failing one in tests. */
+    private readonly folderSync: SyncCall = fsync,
   ) {
     this.root = join(dataDir, 'blobs');
     this.tmp = join(dataDir, 'tmp');
@@ -76,6 +81,7 @@ export class FileBlobStore implements SelfServedStore {
     await rm(this.tmp, { recursive: true, force: true });
     await mkdir(this.tmp, { recursive: true });
     await mkdir(this.root, { recursive: true });
+    await syncOnce(dirname(this.root));
   }
 
   async put(key: string, bytes: Uint8Array, blob: StoredBlob): Promise<void> {
@@ -214,18 +220,13 @@ export class FileBlobStore implements SelfServedStore {
       handle = undefined;
       const folder = dirname(path);
       // Folders are made when first needed, and a delete may prune one meanwhile: made on ENOENT.
-      let created: string | undefined;
       await rename(tmpPath, path).catch(async (error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
-        created = await mkdir(folder, { recursive: true });
+        await mkdir(folder, { recursive: true });
         await rename(tmpPath, path);
       });
       await this.syncFolder(folder);
-      // Folders made just now must themselves be durable in their parents.
-      for (let dir = folder; created !== undefined && dir !== dirname(created); ) {
-        dir = dirname(dir);
-        await this.syncFolder(dir);
-      }
+      await this.syncLinks(folder);
       // Unique per write: keys are written once, but a variant may be rendered again.
       return { size, etag: `"${size.toString(36)}-${id.slice(0, 13)}"` };
     } catch (error) {
@@ -247,10 +248,23 @@ export class FileBlobStore implements SelfServedStore {
       const fd = await openFolder(folder);
       // Another write may have opened it meanwhile.
       shared = this.folderSyncs.get(folder);
-      if (shared === undefined) this.folderSyncs.set(folder, (shared = new SharedSync(fd)));
+      if (shared === undefined) this.folderSyncs.set(folder, (shared = new SharedSync(fd, this.folderSync)));
       else closeSync(fd);
     }
     await shared.flush();
+  }
+
+  /**
+   * Makes every folder between `folder` and the root durable in its parent. An image's folder may
+   * have been made just now, by this write or by a concurrent one that has not synced its parent
+   * yet, so its parent is synced every time (a shared sync); a kind folder, never removed, is
+   * synced into the root once.
+   */
+  private async syncLinks(folder: string): Promise<void> {
+    for (let dir = folder; dir !== this.root && !this.linked.has(dir); dir = dirname(dir)) {
+      await this.syncFolder(dirname(dir));
+      if (dirname(dir) === this.root) this.linked.add(dir);
+    }
   }
 
   /** Closes the folder handles kept open; call when the store is no longer used. */

@@ -6,6 +6,7 @@ import type { DomainError} from '../../core/errors.ts';
 import { isDomainError, unavailable } from '../../core/errors.ts';
 import { MIGRATIONS } from './schema.ts';
 import { SharedSync } from '../system/shared-sync.ts';
+import type { SyncCall } from '../system/shared-sync.ts';
 
 /** The database, and `synced()`: resolves once every commit made before the call is on disk. */
 export type Db = Database.Database & { synced(): Promise<void> };
@@ -31,12 +32,15 @@ export function storeFailure(error: unknown, what = 'The image catalog'): Domain
   return unavailable(message, error);
 }
 
+/** better-sqlite3's answer to any use of a closed database: see `openDatabase`, which closes it when its disk fails. */
+const isClosed = (error: unknown): boolean => error instanceof TypeError && error.message === 'The database connection is not open';
+
 /** Runs a database call so that only DomainErrors leave the adapter; unknown failures are bugs and stay as they are. */
 export function guarded<T>(call: () => T, what?: string): T {
   try {
     return call();
   } catch (error) {
-    if (isDomainError(error) || OUTAGE.test(sqliteCode(error) ?? '')) throw storeFailure(error, what);
+    if (isDomainError(error) || OUTAGE.test(sqliteCode(error) ?? '') || isClosed(error)) throw storeFailure(error, what);
     throw error;
   }
 }
@@ -65,7 +69,7 @@ export async function durable(db: Db, what?: string): Promise<void> {
  * write awaits it before it resolves, so an acknowledged upload survives a power cut, not only a
  * crash of the process. (`synchronous = FULL` would fsync inside each COMMIT, on the event loop.)
  */
-export function openDatabase(file: string): Db {
+export function openDatabase(file: string, options: { walSync?: SyncCall } = {}): Db {
   const db = new Database(file, { timeout: 5000 }) as Db;
   try {
     db.pragma('journal_mode = WAL');
@@ -74,15 +78,22 @@ export function openDatabase(file: string): Db {
     migrate(db);
     // SQLite appends every commit to the one WAL file, keeps that file while a connection is
     // open, and syncs it before a checkpoint copies it into the database: syncing it is enough.
-    const wal = new SharedSync(openSync(`${file}-wal`, 'r+'), fdatasync);
+    const wal = new SharedSync(openSync(`${file}-wal`, 'r+'), options.walSync ?? fdatasync);
     syncFolder(dirname(file));
     const close = db.close.bind(db);
     return Object.assign(db, {
-      synced: () => wal.flush(),
+      // A failed sync leaves commits that readers already see but the disk may not hold. The
+      // database closes then, so every later request is a 503 rather than a read of them, until
+      // a restart lets SQLite's recovery show what the disk really has.
+      synced: () =>
+        wal.flush().catch((error: unknown) => {
+          if (db.open) close();
+          throw error;
+        }),
       close: () => {
-        const closed = close();
+        if (db.open) close();
         wal.close();
-        return closed;
+        return db;
       },
     });
   } catch (error) {

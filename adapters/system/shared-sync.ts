@@ -6,10 +6,16 @@ export type SyncCall = (fd: number, done: (error: NodeJS.ErrnoException | null) 
  * Syncs one open file or folder on libuv's thread pool, shared: callers that arrive while a sync
  * runs wait for the next one, which covers them all (group commit). So concurrent writes pay for
  * one fsync, and the event loop never waits on the disk.
+ *
+ * A failed sync is final. Linux reports a writeback error once and marks the pages clean, so a
+ * second fsync would succeed over data that never reached the disk: every later `flush` fails
+ * with the first error (as PostgreSQL stops rather than retry an fsync).
  */
 export class SharedSync {
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  private failure: unknown;
+  private closed = false;
 
   /** `sync` is fdatasync for a file whose contents are what matters, not its times. */
   constructor(
@@ -19,6 +25,8 @@ export class SharedSync {
 
   /** Resolves once everything written to the file (or folder) before the call is on disk. */
   flush(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('The file is closed.'));
     if (this.running === undefined) return (this.running = this.start());
     // The sync in flight may have started before the caller's write: wait for the next one.
     this.queued ??= this.running.then(
@@ -28,8 +36,13 @@ export class SharedSync {
     return this.queued;
   }
 
+  /** Closes the descriptor once no sync is running or waiting on it, so none lands on a reused number. */
   close(): void {
-    closeSync(this.fd);
+    if (this.closed) return;
+    this.closed = true;
+    const pending = this.queued ?? this.running;
+    if (pending === undefined) closeSync(this.fd);
+    else void pending.catch(() => {}).finally(() => closeSync(this.fd));
   }
 
   private startQueued(): Promise<void> {
@@ -37,13 +50,14 @@ export class SharedSync {
     return this.flush();
   }
 
-  private start(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.sync(this.fd, (error) => {
-        this.running = undefined;
-        if (error === null) resolve();
-        else reject(error);
-      });
-    });
+  private async start(): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => this.sync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+    } catch (error) {
+      this.failure ??= error;
+      throw error;
+    } finally {
+      this.running = undefined;
+    }
   }
 }

@@ -203,10 +203,48 @@ describe('SQLite and files: a write resolves only once it is on disk', () => {
       await written;
 
       const failing = deferred();
+      failing.promise.catch(() => {});
       db.synced = () => failing.promise;
       const again = write().catch((error: unknown) => error);
       failing.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
       expect(await again).to.have.property('kind', 'unavailable');
     });
   }
+});
+
+describe('SQLite and files: after a failed sync, nothing the disk may not hold is served', () => {
+  let dataDir: string;
+  beforeEach(async () => (dataDir = await mkdtemp(join(tmpdir(), 'image-service-eio-'))));
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  const eio = (_fd: number, done: (error: NodeJS.ErrnoException | null) => void) =>
+    setImmediate(() => done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
+
+  it('closes the catalog when the WAL cannot be synced, so the unsynced image is a 503, never a read, until a restart', async () => {
+    const db = openDatabase(join(dataDir, 'catalog.db'), { walSync: eio });
+    const catalog = new SqliteImageCatalog(db);
+    const image = imageRecord({ ownerId: 'ann' });
+    expect(await catalog.create(image).catch((error: unknown) => error)).to.have.property('kind', 'unavailable');
+    // Committed, and seen by readers until the sync failed; now nobody reads it.
+    for (const read of [() => catalog.get(image.id), () => catalog.list({ userId: 'ann', limit: 10 }), () => catalog.create(imageRecord())]) {
+      expect(await read().catch((error: unknown) => error)).to.have.property('kind', 'unavailable');
+    }
+    db.close();
+  });
+
+  it('refuses every later write to a folder whose sync failed, rather than let a second fsync vouch for it', async () => {
+    const db = openDatabase(join(dataDir, 'catalog.db'));
+    // The disk fails once; a second fsync would then succeed, as Linux's does after a failed writeback.
+    let failures = 0;
+    const failsOnce = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => (failures++ === 0 ? eio(fd, done) : setImmediate(() => done(null)));
+    const store = new FileBlobStore(dataDir, db, new ManualClock(), new UrlSigner(Buffer.alloc(32), 'http://localhost'), failsOnce);
+    await store.prepare();
+    const blob = { contentType: 'image/png', fileName: 'a.png' };
+    for (const key of ['images/a.png', 'images/b.png']) {
+      expect(await store.put(key, Buffer.alloc(300, 1), blob).catch((error: unknown) => error)).to.have.property('kind', 'unavailable');
+      expect(await store.exists(key)).to.equal(false);
+    }
+    store.close();
+    db.close();
+  });
 });

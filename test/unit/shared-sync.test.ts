@@ -53,22 +53,33 @@ describe('shared sync (group commit of fsyncs)', () => {
     expect(sync.started).to.equal(2);
   });
 
-  it('rejects the callers of a failed sync, and tries the disk again for the next caller', async () => {
+  it('fails for good after a failed sync: a retry would vouch for pages the kernel has already dropped', async () => {
     const sync = manualSync();
     const shared = new SharedSync(7, sync.call);
     const failed = shared.flush();
     failed.catch(() => {});
     const waiting = shared.flush();
     waiting.catch(() => {});
-    await sync.finish(0, Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    const eio = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    await sync.finish(0, eio);
     expect(await settledState(failed)).to.equal('rejected');
-    // The queued callers still get a sync of their own, which may succeed.
-    expect(sync.started).to.equal(2);
-    await sync.finish(1);
-    expect(await settledState(waiting)).to.equal('resolved');
-    const again = shared.flush();
-    expect(sync.started).to.equal(3);
-    await sync.finish(2);
-    expect(await settledState(again)).to.equal('resolved');
+    expect(await settledState(waiting)).to.equal('rejected');
+    const later = shared.flush();
+    later.catch(() => {});
+    expect(await settledState(later)).to.equal('rejected');
+    await later.catch((error: unknown) => expect(error).to.equal(eio));
+    expect(sync.started, 'no sync after the failed one').to.equal(1);
+  });
+
+  it('keeps working when the sync call answers at once or throws', async () => {
+    const answering = new SharedSync(7, (_fd, done) => done(null));
+    await answering.flush();
+    await Promise.all([answering.flush(), answering.flush()]);
+    const throwing = new SharedSync(7, () => {
+      throw new Error('EBADF');
+    });
+    const error = await throwing.flush().catch((caught: unknown) => caught);
+    expect(error).to.have.property('message', 'EBADF');
+    expect(await throwing.flush().catch((caught: unknown) => caught)).to.equal(error);
   });
 });
