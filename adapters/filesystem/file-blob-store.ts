@@ -8,7 +8,7 @@ import { isDomainError, notFound, unavailable } from '../../core/errors.ts';
 import type { DomainError } from '../../core/errors.ts';
 import type { PostPolicy, PresignedPost, StoredBlob } from '../../core/ports/blob-store.port.ts';
 import type { Clock } from '../../core/ports/clock.port.ts';
-import { committed, durable, guarded } from '../sqlite/database.ts';
+import { committed, durable, guarded, settledRead } from '../sqlite/database.ts';
 import type { Db } from '../sqlite/database.ts';
 import type { SelfServedStore, ServedObject } from '../system/self-served-store.ts';
 import { SharedSync } from '../system/shared-sync.ts';
@@ -113,7 +113,7 @@ export class FileBlobStore implements SelfServedStore {
   }
 
   async exists(key: string): Promise<boolean> {
-    return this.row(key) !== undefined;
+    return (await this.row(key)) !== undefined;
   }
 
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {
@@ -126,12 +126,12 @@ export class FileBlobStore implements SelfServedStore {
   }
 
   async stat(key: string): Promise<{ size: number; contentType: string } | undefined> {
-    const row = this.row(key);
+    const row = await this.row(key);
     return row === undefined ? undefined : { size: row.size, contentType: row.content_type };
   }
 
   async readStart(key: string, maxBytes: number): Promise<Uint8Array> {
-    const row = this.row(key);
+    const row = await this.row(key);
     if (row === undefined) throw missing();
     const handle = await open(this.pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? missing() : fileFailure(error);
@@ -147,7 +147,7 @@ export class FileBlobStore implements SelfServedStore {
 
   /** A hard link where the volume allows it (files are never changed in place), else a byte copy. */
   async copy(fromKey: string, toKey: string, blob: StoredBlob): Promise<void> {
-    const source = this.row(fromKey);
+    const source = await this.row(fromKey);
     if (source === undefined) throw missing();
     const from = this.pathOf(fromKey);
     const to = this.pathOf(toKey);
@@ -172,7 +172,7 @@ export class FileBlobStore implements SelfServedStore {
 
   async openSigned(key: string, query: Record<string, string | string[] | undefined>): Promise<ServedObject> {
     const remainingSeconds = this.signer.checkGet(key, query, this.nowSeconds());
-    const row = this.row(key);
+    const row = await this.row(key);
     if (row === undefined) throw missing();
     const path = this.pathOf(key);
     return {
@@ -288,8 +288,8 @@ export class FileBlobStore implements SelfServedStore {
     await durable(this.db, 'The image store');
   }
 
-  private row(key: string): BlobRow | undefined {
-    return guarded(() => this.statements.get.get(key) as BlobRow | undefined, 'The image store');
+  private row(key: string): Promise<BlobRow | undefined> {
+    return settledRead(this.db, () => this.statements.get.get(key) as BlobRow | undefined, 'The image store');
   }
 
   private pathOf(key: string): string {

@@ -8,8 +8,12 @@ import { MIGRATIONS } from './schema.ts';
 import { SharedSync } from '../system/shared-sync.ts';
 import type { SyncCall } from '../system/shared-sync.ts';
 
-/** The database, and `synced()`: resolves once every commit made before the call is on disk. */
-export type Db = Database.Database & { synced(): Promise<void> };
+/**
+ * The database, with `synced()`, for a writer right after its commit: resolves once every commit
+ * made before the call is on disk; and `settled()`, for a reader: resolves once every commit it
+ * may have seen is, at once when no commit is waiting for a sync.
+ */
+export type Db = Database.Database & { synced(): Promise<void>; settled(): Promise<void> };
 
 /** The SQLite error codes that mean "the database cannot do this now", not "the input is wrong". */
 const OUTAGE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|CORRUPT|NOTADB|PROTOCOL|NOMEM|NOLFS)/;
@@ -63,6 +67,19 @@ export async function durable(db: Db, what?: string): Promise<void> {
 }
 
 /**
+ * Runs a read like `guarded`, and resolves once whatever it read is on disk, so no answer shows
+ * a commit that a power cut could still take back (what `synchronous = FULL` gave by syncing
+ * inside COMMIT). Costs nothing when no write is waiting for its sync.
+ */
+export async function settledRead<T>(db: Db, call: () => T, what?: string): Promise<T> {
+  const result = guarded(call, what);
+  await db.settled().catch((error: unknown) => {
+    throw storeFailure(error, what);
+  });
+  return result;
+}
+
+/**
  * Opens (creating if needed) the database and brings its schema up to date. WAL lets reads go on
  * while a write commits. A commit is written to the WAL at once but made durable by `synced()`,
  * which fsyncs the WAL off the event loop and shares one fsync among concurrent commits: every
@@ -81,15 +98,19 @@ export function openDatabase(file: string, options: { walSync?: SyncCall } = {})
     const wal = new SharedSync(openSync(`${file}-wal`, 'r+'), options.walSync ?? fdatasync);
     syncFolder(dirname(file));
     const close = db.close.bind(db);
+    const closeOnFailure = (error: unknown): never => {
+      if (db.open) close();
+      throw error;
+    };
     return Object.assign(db, {
       // A failed sync leaves commits that readers already see but the disk may not hold. The
       // database closes then, so every later request is a 503 rather than a read of them, until
       // a restart lets SQLite's recovery show what the disk really has.
-      synced: () =>
-        wal.flush().catch((error: unknown) => {
-          if (db.open) close();
-          throw error;
-        }),
+      synced: () => {
+        wal.wrote();
+        return wal.flush().catch(closeOnFailure);
+      },
+      settled: () => wal.covering().catch(closeOnFailure),
       close: () => {
         if (db.open) close();
         wal.close();

@@ -1,5 +1,5 @@
 import type { ErasureRequest, ErasureRequests } from '../../core/ports/erasure-requests.port.ts';
-import { committed, guarded } from './database.ts';
+import { committed, settledRead } from './database.ts';
 import type { Db } from './database.ts';
 
 /** Erasure requests in the catalog's database; one row per owner, the latest request. */
@@ -31,7 +31,7 @@ export class SqliteErasureRequests implements ErasureRequests {
   }
 
   async get(ownerId: string): Promise<ErasureRequest | undefined> {
-    return guarded(() => this.read(ownerId));
+    return settledRead(this.db, () => this.read(ownerId));
   }
 
   async save(request: ErasureRequest): Promise<void> {
@@ -39,7 +39,7 @@ export class SqliteErasureRequests implements ErasureRequests {
   }
 
   async listOpen(limit: number): Promise<ErasureRequest[]> {
-    return guarded(() => (this.statements.open.all(Math.max(limit, 0)) as string[]).map((doc) => JSON.parse(doc) as ErasureRequest));
+    return settledRead(this.db, () => (this.statements.open.all(Math.max(limit, 0)) as string[]).map((doc) => JSON.parse(doc) as ErasureRequest));
   }
 
   private read(ownerId: string): ErasureRequest | undefined {

@@ -2,7 +2,7 @@ import { DomainError, notFound } from '../../core/errors.ts';
 import { erasing, isDeleted, isErased, sortKey, trashKey, withoutTrash } from '../../core/image.ts';
 import type { Image } from '../../core/image.ts';
 import type { CatalogPage, CatalogQuery, ImageCatalog, ProcessingOutcome, PurgeRight, TrashQuery } from '../../core/ports/image-catalog.port.ts';
-import { committed, guarded, isUniqueViolation } from './database.ts';
+import { committed, guarded, isUniqueViolation, settledRead } from './database.ts';
 import type { Db } from './database.ts';
 
 // Open ends of a sort-key range as values, so each listing is one prepared statement.
@@ -91,7 +91,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async get(id: string): Promise<Image | undefined> {
-    return guarded(() => this.read(id));
+    return settledRead(this.db, () => this.read(id));
   }
 
   async saveEdit(before: Image, after: Image): Promise<boolean> {
@@ -135,7 +135,7 @@ export class SqliteImageCatalog implements ImageCatalog {
     if (query.tags?.length === 0) return { items: [], more: false };
     // One match beyond the page tells whether there is more.
     const params = { from: query.from ?? LOWEST, below: lower(query.to, query.after), limit: query.limit + 1 };
-    const rows = guarded(() => {
+    const rows = await settledRead(this.db, () => {
       if (query.checksum !== undefined) return this.statements.byChecksum.all({ ...params, owner: query.userId, checksum: query.checksum }) as Row[];
       if (query.tags === undefined) {
         return (query.userId === undefined ? this.statements.all.all(params) : this.statements.byOwner.all({ ...params, owner: query.userId })) as Row[];
@@ -149,7 +149,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async listTrash(query: TrashQuery): Promise<CatalogPage> {
-    const rows = guarded(() => this.statements.trash.all({ owner: query.ownerId, below: query.after ?? HIGHEST, now: query.now, limit: query.limit + 1 }) as Row[]);
+    const rows = await settledRead(this.db, () => this.statements.trash.all({ owner: query.ownerId, below: query.after ?? HIGHEST, now: query.now, limit: query.limit + 1 }) as Row[]);
     return page(rows, query.limit);
   }
 
@@ -179,7 +179,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async listPurgeable(at: string, limit: number): Promise<string[]> {
-    return guarded(() => this.statements.purgeable.all(at, Math.max(limit, 0)) as string[]);
+    return settledRead(this.db, () => this.statements.purgeable.all(at, Math.max(limit, 0)) as string[]);
   }
 
   async recordProcessed(id: string, outcome: ProcessingOutcome): Promise<boolean> {
@@ -198,7 +198,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   async listProcessing(limit: number): Promise<string[]> {
-    return guarded(() => this.statements.processing.all(Math.max(limit, 0)) as string[]);
+    return settledRead(this.db, () => this.statements.processing.all(Math.max(limit, 0)) as string[]);
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,6 @@
 import { DomainError } from '../../core/errors.ts';
 import type { PendingUpload, PendingUploads } from '../../core/ports/pending-uploads.port.ts';
-import { committed, guarded, isUniqueViolation } from './database.ts';
+import { committed, isUniqueViolation, settledRead } from './database.ts';
 import type { Db } from './database.ts';
 
 /** Pending direct uploads in the catalog's database; expired ones are found through their expiry index. */
@@ -33,7 +33,7 @@ export class SqlitePendingUploads implements PendingUploads {
   }
 
   async get(id: string): Promise<PendingUpload | undefined> {
-    const doc = guarded(() => this.statements.get.get(id) as string | undefined);
+    const doc = await settledRead(this.db, () => this.statements.get.get(id) as string | undefined);
     return doc === undefined ? undefined : (JSON.parse(doc) as PendingUpload);
   }
 
@@ -42,7 +42,7 @@ export class SqlitePendingUploads implements PendingUploads {
   }
 
   async listExpired(now: string, limit: number): Promise<PendingUpload[]> {
-    const docs = guarded(() => this.statements.expired.all(now, Math.max(limit, 0)) as string[]);
+    const docs = await settledRead(this.db, () => this.statements.expired.all(now, Math.max(limit, 0)) as string[]);
     return docs.map((doc) => JSON.parse(doc) as PendingUpload);
   }
 }

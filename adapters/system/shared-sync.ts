@@ -16,6 +16,10 @@ export class SharedSync {
   private queued: Promise<void> | undefined;
   private failure: unknown;
   private closed = false;
+  /** Writes announced with `wrote()`, and how many of them a finished sync is known to cover. */
+  private written = 0;
+  private covered = 0;
+  private runningUpTo = 0;
 
   /** `sync` is fdatasync for a file whose contents are what matters, not its times. */
   constructor(
@@ -36,6 +40,19 @@ export class SharedSync {
     return this.queued;
   }
 
+  /** Counts a write made to the file, which `covering()` then waits for. */
+  wrote(): void {
+    this.written += 1;
+  }
+
+  /** Resolves once every write counted so far is on disk: at once when a sync already covered them. */
+  covering(): Promise<void> {
+    if (this.failure === undefined && this.covered >= this.written) return Promise.resolve();
+    // A sync that began after the last counted write covers it: no need to queue for the next.
+    if (this.running !== undefined && this.runningUpTo >= this.written) return this.running;
+    return this.flush();
+  }
+
   /** Closes the descriptor once no sync is running or waiting on it, so none lands on a reused number. */
   close(): void {
     if (this.closed) return;
@@ -51,8 +68,11 @@ export class SharedSync {
   }
 
   private async start(): Promise<void> {
+    const upTo = this.written;
+    this.runningUpTo = upTo;
     try {
       await new Promise<void>((resolve, reject) => this.sync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+      this.covered = Math.max(this.covered, upTo);
     } catch (error) {
       this.failure ??= error;
       throw error;

@@ -248,3 +248,35 @@ describe('SQLite and files: after a failed sync, nothing the disk may not hold i
     db.close();
   });
 });
+
+describe('SQLite and files: a read never shows what is not yet on disk', () => {
+  let dataDir: string;
+  beforeEach(async () => (dataDir = await mkdtemp(join(tmpdir(), 'image-service-settled-'))));
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('holds a read that sees a commit until the WAL sync covering it is done, and lets it through at once otherwise', async () => {
+    const held: ((error: NodeJS.ErrnoException | null) => void)[] = [];
+    const db = openDatabase(join(dataDir, 'catalog.db'), { walSync: (_fd, done) => void held.push(done) });
+    const catalog = new SqliteImageCatalog(db);
+    const image = imageRecord({ ownerId: 'ann' });
+    const settled = async (promise: Promise<unknown>) => {
+      let state = 'pending';
+      promise.then(() => (state = 'done'), () => (state = 'failed'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return state;
+    };
+
+    const created = catalog.create(image);
+    const read = catalog.get(image.id);
+    const listed = catalog.list({ userId: 'ann', limit: 10 });
+    expect([await settled(created), await settled(read), await settled(listed)]).to.deep.equal(['pending', 'pending', 'pending']);
+    held.shift()!(null);
+    expect([await settled(created), await settled(read), await settled(listed)]).to.deep.equal(['done', 'done', 'done']);
+    expect((await read)?.id).to.equal(image.id);
+
+    // Nothing waiting for a sync: a read asks for none.
+    expect(await settled(catalog.get(image.id))).to.equal('done');
+    expect(held).to.have.length(0);
+    db.close();
+  });
+});

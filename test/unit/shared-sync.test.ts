@@ -82,4 +82,20 @@ describe('shared sync (group commit of fsyncs)', () => {
     expect(error).to.have.property('message', 'EBADF');
     expect(await throwing.flush().catch((caught: unknown) => caught)).to.equal(error);
   });
+
+  it('lets a reader through at once when every counted write is covered, and holds it for the sync otherwise', async () => {
+    const sync = manualSync();
+    const shared = new SharedSync(7, sync.call);
+    expect(await settledState(shared.covering()), 'nothing written yet').to.equal('resolved');
+    expect(sync.started).to.equal(0);
+    shared.wrote();
+    const writer = shared.flush();
+    const reader = shared.covering();
+    expect(await settledState(reader)).to.equal('pending');
+    await sync.finish(0);
+    expect(await settledState(writer)).to.equal('resolved');
+    expect(await settledState(reader)).to.equal('resolved');
+    expect(await settledState(shared.covering()), 'covered by the finished sync').to.equal('resolved');
+    expect(sync.started, 'the sync begun after the write served the reader too').to.equal(1);
+  });
 });
