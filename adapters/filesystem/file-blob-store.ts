@@ -220,11 +220,17 @@ export class FileBlobStore implements SelfServedStore {
       handle = undefined;
       const folder = dirname(path);
       // Folders are made when first needed, and a delete may prune one meanwhile: made on ENOENT.
-      await rename(tmpPath, path).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
+      for (let attempt = 1; ; attempt += 1) {
+        const renamed = await rename(tmpPath, path).then(
+          () => true,
+          (error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ENOENT' || attempt === 3) throw error;
+            return false;
+          },
+        );
+        if (renamed) break;
         await mkdir(folder, { recursive: true });
-        await rename(tmpPath, path);
-      });
+      }
       await this.syncFolder(folder);
       await this.syncLinks(folder);
       // Unique per write: keys are written once, but a variant may be rendered again.

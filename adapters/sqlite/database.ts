@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { fdatasync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainError} from '../../core/errors.ts';
 import { isDomainError, unavailable } from '../../core/errors.ts';
 import { MIGRATIONS } from './schema.ts';
-import { SharedSync } from '../system/shared-sync.ts';
+import { SharedSync, fsyncFolder } from '../system/shared-sync.ts';
 import type { SyncCall } from '../system/shared-sync.ts';
 
 /**
@@ -54,9 +54,23 @@ export function guarded<T>(call: () => T, what?: string): T {
  * what every adapter method that writes returns, so a write is never acknowledged before then.
  */
 export async function committed<T>(db: Db, call: () => T, what?: string): Promise<T> {
-  const result = guarded(call, what);
+  let result: T;
+  try {
+    result = guarded(call, what);
+  } catch (error) {
+    // A refusal may rest on a commit not yet on disk (a second DELETE sees the first one's): it
+    // is not answered before that commit is.
+    if (isDomainError(error) && error.kind !== 'unavailable') await settled(db, what);
+    throw error;
+  }
   await durable(db, what);
   return result;
+}
+
+async function settled(db: Db, what?: string): Promise<void> {
+  await db.settled().catch((error: unknown) => {
+    throw storeFailure(error, what);
+  });
 }
 
 /** Waits until what was committed so far is on disk; a failed sync is a store outage. */
@@ -73,9 +87,7 @@ export async function durable(db: Db, what?: string): Promise<void> {
  */
 export async function settledRead<T>(db: Db, call: () => T, what?: string): Promise<T> {
   const result = guarded(call, what);
-  await db.settled().catch((error: unknown) => {
-    throw storeFailure(error, what);
-  });
+  await settled(db, what);
   return result;
 }
 
@@ -96,7 +108,8 @@ export function openDatabase(file: string, options: { walSync?: SyncCall } = {})
     // SQLite appends every commit to the one WAL file, keeps that file while a connection is
     // open, and syncs it before a checkpoint copies it into the database: syncing it is enough.
     const wal = new SharedSync(openSync(`${file}-wal`, 'r+'), options.walSync ?? fdatasync);
-    syncFolder(dirname(file));
+    // The WAL's entry in its folder, made at open, must survive a power cut too.
+    fsyncFolder(dirname(file));
     const close = db.close.bind(db);
     const closeOnFailure = (error: unknown): never => {
       if (db.open) close();
@@ -142,14 +155,4 @@ export function keptSecret(db: Db, name: string): Buffer {
   // Made at start-up, before any write could make it durable: a checkpoint syncs it to disk now.
   if (made) db.pragma('wal_checkpoint(FULL)');
   return (db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: Buffer }).value;
-}
-
-/** A file's entry in its folder (the WAL's, made at open) must survive a power cut too. */
-function syncFolder(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

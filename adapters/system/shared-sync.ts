@@ -1,4 +1,4 @@
-import { closeSync, fsync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 
 export type SyncCall = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void;
 
@@ -79,5 +79,15 @@ export class SharedSync {
     } finally {
       this.running = undefined;
     }
+  }
+}
+
+/** Syncs a folder now, so the entries made in it survive a power cut; for start-up, where waiting is fine. */
+export function fsyncFolder(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Clock } from '../../core/ports/clock.port.ts';
 import { FileBlobStore } from '../../adapters/filesystem/file-blob-store.ts';
 import { lockDataDir } from '../../adapters/sqlite/data-dir-lock.ts';
+import { fsyncFolder } from '../../adapters/system/shared-sync.ts';
 import { keptSecret, openDatabase } from '../../adapters/sqlite/database.ts';
 import { SqliteImageCatalog } from '../../adapters/sqlite/sqlite-image-catalog.ts';
 import { SqlitePendingUploads } from '../../adapters/sqlite/sqlite-pending-uploads.ts';
@@ -36,7 +37,12 @@ export function holdsEmbeddedLayout(dataDir: string): boolean {
  */
 export async function localStorage(config: Config, clock: Clock, options: { migrating?: boolean } = {}): Promise<Storage> {
   const { dataDir } = config;
-  await mkdir(dataDir, { recursive: true });
+  const made = await mkdir(dataDir, { recursive: true });
+  // Folders made just now must be durable in their parents, or a power cut could drop them whole.
+  for (let dir = dataDir; made !== undefined && dir !== dirname(made); ) {
+    dir = dirname(dir);
+    fsyncFolder(dir);
+  }
   if (options.migrating !== true && holdsEmbeddedLayout(dataDir)) {
     throw new StorageRefused(
       `The data folder ${dataDir} holds images from the embedded S3 and DynamoDB servers that earlier versions ran (its s3/ and dynamodb/ folders). ` +

@@ -279,4 +279,20 @@ describe('SQLite and files: a read never shows what is not yet on disk', () => {
     expect(held).to.have.length(0);
     db.close();
   });
+
+  it('holds a refusal that rests on an unsynced commit (a second delete, a conflict) until that commit is on disk', async () => {
+    const held: ((error: NodeJS.ErrnoException | null) => void)[] = [];
+    const db = openDatabase(join(dataDir, 'catalog.db'), { walSync: (_fd, done) => void held.push(done) });
+    const catalog = new SqliteImageCatalog(db);
+    const image = imageRecord({ ownerId: 'ann' });
+    const created = catalog.create(image);
+    const outcome = (promise: Promise<unknown>) => promise.then(() => 'done', (error: { kind?: string }) => error.kind ?? 'error');
+    const answers = [outcome(catalog.create(image)), outcome(catalog.markDeleted(image.id, 'bob', '2026-01-02T00:00:00.000Z', '2026-02-01T00:00:00.000Z'))];
+    const first = await Promise.race([Promise.all(answers), new Promise((resolve) => setTimeout(() => resolve('held'), 50))]);
+    expect(first, 'no refusal before the commit it rests on is on disk').to.equal('held');
+    while (held.length > 0) held.shift()!(null);
+    await created;
+    expect(await Promise.all(answers)).to.deep.equal(['conflict', 'forbidden']);
+    db.close();
+  });
 });
