@@ -32,6 +32,24 @@ async function freshDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
   };
 }
 
+/** A fresh data folder with its database and file store, prepared as at start-up; `close` removes it all. */
+async function freshFileStore(): Promise<{ dataDir: string; db: Db; store: FileBlobStore; close(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'image-service-files-'));
+  const db = openDatabase(join(dataDir, 'catalog.db'));
+  const store = new FileBlobStore(dataDir, db, new ManualClock(), new UrlSigner(Buffer.alloc(32), 'http://localhost'));
+  await store.prepare();
+  return {
+    dataDir,
+    db,
+    store,
+    close: async () => {
+      store.close();
+      db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 imageCatalogContract('SQLite', async () => {
   const { db, close } = await freshDatabase();
   return { catalog: new SqliteImageCatalog(db), close };
@@ -102,19 +120,10 @@ describe('SQLite catalog: every request reads through an index', () => {
 
 describe('file store: writes that a crash cannot tear', () => {
   let dataDir: string;
-  let db: Db;
   let store: FileBlobStore;
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'image-service-files-'));
-    db = openDatabase(join(dataDir, 'catalog.db'));
-    store = new FileBlobStore(dataDir, db, new ManualClock(), new UrlSigner(Buffer.alloc(32), 'http://localhost'));
-    await store.prepare();
-  });
-  afterEach(async () => {
-    db.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  let close: () => Promise<void>;
+  beforeEach(async () => ({ dataDir, store, close } = await freshFileStore()));
+  afterEach(() => close());
 
   it('removes what a crash left in the temporary folder when it is prepared at start-up', async () => {
     await writeFile(join(dataDir, 'tmp', 'half-written'), Buffer.alloc(5000));
@@ -160,22 +169,12 @@ function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Er
 }
 
 describe('SQLite and files: a write resolves only once it is on disk', () => {
-  let dataDir: string;
   let db: Db;
   let store: FileBlobStore;
+  let close: () => Promise<void>;
   let made = 0;
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'image-service-durable-'));
-    db = openDatabase(join(dataDir, 'catalog.db'));
-    store = new FileBlobStore(dataDir, db, new ManualClock(), new UrlSigner(Buffer.alloc(32), 'http://localhost'));
-    await store.prepare();
-  });
-  afterEach(async () => {
-    store.close();
-    db.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  beforeEach(async () => ({ db, store, close } = await freshFileStore()));
+  afterEach(() => close());
 
   const isPending = async (promise: Promise<unknown>): Promise<boolean> => {
     const marker = Symbol('pending');
