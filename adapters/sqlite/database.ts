@@ -67,18 +67,17 @@ export async function committed<T>(db: Db, call: () => T, what?: string): Promis
   return result;
 }
 
-async function settled(db: Db, what?: string): Promise<void> {
-  await db.settled().catch((error: unknown) => {
+/** A failed sync, to the domain, is a store outage. */
+const outage =
+  (what?: string) =>
+  (error: unknown): never => {
     throw storeFailure(error, what);
-  });
-}
+  };
 
-/** Waits until what was committed so far is on disk; a failed sync is a store outage. */
-export async function durable(db: Db, what?: string): Promise<void> {
-  await db.synced().catch((error: unknown) => {
-    throw storeFailure(error, what);
-  });
-}
+const settled = (db: Db, what?: string): Promise<void> => db.settled().catch(outage(what));
+
+/** Waits until what was committed so far is on disk. */
+export const durable = (db: Db, what?: string): Promise<void> => db.synced().catch(outage(what));
 
 /**
  * Runs a read like `guarded`, and resolves once whatever it read is on disk, so no answer shows
