@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { notFound } from '../../core/errors.ts';
-import { FILE_RULE, errorBody } from './api-shapes.ts';
+import { FILE_RULE } from './request-shapes.ts';
 import { documentation } from './schema.ts';
 import { route } from './route-spec.ts';
 import type { HttpResponse, Route } from './types.ts';
@@ -75,9 +75,9 @@ export function docRoutes(version: string, apiRoutes: readonly Route[]): Route[]
       tags: ['docs'],
       answers: { 200: { description: 'The OpenAPI 3.1 document.', schema: 'json' } },
       handle: async () => {
-        // The generator (and zod's JSON Schema code) loads with the first request for the document.
-        const { openApiDocument } = await import('./openapi.ts');
-        documentJson ??= JSON.stringify(openApiDocument(version, [...apiRoutes, ...pages], { documentation, errorBody, fileRule: FILE_RULE }));
+        // The generator, zod's JSON Schema code and the answers' schemas load with the first request for the document.
+        const [{ openApiDocument }, { ANSWERS, errorBody }] = await Promise.all([import('./openapi.ts'), import('./answer-shapes.ts')]);
+        documentJson ??= JSON.stringify(openApiDocument(version, [...apiRoutes, ...pages], { documentation, answers: ANSWERS, errorBody, fileRule: FILE_RULE }));
         return text(documentJson, 'application/json; charset=utf-8');
       },
     }),

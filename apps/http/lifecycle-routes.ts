@@ -6,7 +6,7 @@ import type { ImageUrls } from '../../core/use-cases/image-urls.ts';
 import type { EraseUserImages, PurgeImage } from '../../core/use-cases/purge.ts';
 import type { GetImage } from '../../core/use-cases/read-images.ts';
 import type { DeleteImage, ListTrash, RestoreImage } from '../../core/use-cases/trash.ts';
-import * as shapes from './api-shapes.ts';
+import * as shapes from './request-shapes.ts';
 import { callerId } from './identity.ts';
 import type { IdentityMode } from './identity.ts';
 import { route } from './route-spec.ts';
@@ -86,7 +86,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Route[] {
       params: { image_id: shapes.params.imageId },
       headers: [CALLER, IF_MATCH],
       body: { kind: 'json', schema: shapes.editBody, required: true },
-      answers: { 200: { description: 'The edited image.', schema: shapes.image, headers: ETAG } },
+      answers: { 200: { description: 'The edited image.', schema: 'Image', headers: ETAG } },
       errors: {
         BadRequest: 'Not a JSON object, an unknown field, or a field that breaks its rule (`validation_error`); nothing changes.',
         Forbidden: 'The caller is not the owner (`forbidden`).',
@@ -118,7 +118,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Route[] {
       params: { image_id: shapes.params.imageId },
       query: { purge: shapes.purgeQuery },
       headers: [CALLER],
-      answers: { 200: { description: 'In the trash (`DeleteResult`), or erased (`EraseResult`).', schema: shapes.deleteAnswer } },
+      answers: { 200: { description: 'In the trash (`DeleteResult`), or erased (`EraseResult`).', schema: 'DeleteAnswer' } },
       errors: {
         BadRequest: 'X-User-Id is not a valid user id, or `purge` is not true or false (`validation_error`).',
         Forbidden: 'The caller is not the owner (`forbidden`).',
@@ -147,7 +147,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Route[] {
       params: { user_id: shapes.params.userId },
       query: shapes.trashQuery,
       headers: [{ ...CALLER, description: 'The caller, in `header` identity mode: only the owner sees a trash.' }],
-      answers: { 200: { description: 'A page of trashed images, each with `deleted_at` and `purge_at`.', schema: shapes.imageList } },
+      answers: { 200: { description: 'A page of trashed images, each with `deleted_at` and `purge_at`.', schema: 'ImageList' } },
       errors: { BadRequest: true, Unauthorized: 'No caller identity (`unauthorized`).', Forbidden: "Someone else's trash (`forbidden`).", ServiceUnavailable: true },
       handle: async (request, { query }) => {
         const who = caller(request);
@@ -166,7 +166,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Route[] {
       tags: ['lifecycle'],
       params: { image_id: shapes.params.imageId },
       headers: [CALLER],
-      answers: { 200: { description: 'The restored image.', schema: shapes.image, headers: ETAG } },
+      answers: { 200: { description: 'The restored image.', schema: 'Image', headers: ETAG } },
       errors: {
         BadRequest: 'X-User-Id is not a valid user id (`validation_error`).',
         Forbidden: 'The caller is not the owner (`forbidden`).',
@@ -194,8 +194,8 @@ export function lifecycleRoutes(deps: LifecycleDeps): Route[] {
       query: { purge: shapes.purgeQuery },
       headers: [CALLER],
       answers: {
-        200: { description: 'Done.', schema: shapes.erasure },
-        202: { description: 'Still going; poll `status_url`.', schema: shapes.erasure, headers: { Location: { description: '`/users/{user_id}/erasure`', required: true } } },
+        200: { description: 'Done.', schema: 'Erasure' },
+        202: { description: 'Still going; poll `status_url`.', schema: 'Erasure', headers: { Location: { description: '`/users/{user_id}/erasure`', required: true } } },
       },
       errors: {
         BadRequest: '`purge=true` is missing (this route only erases), or a bad user id (`validation_error`).',
@@ -219,7 +219,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Route[] {
       tags: ['lifecycle'],
       params: { user_id: shapes.params.userId },
       headers: [CALLER],
-      answers: { 200: { description: 'The latest erasure.', schema: shapes.erasure } },
+      answers: { 200: { description: 'The latest erasure.', schema: 'Erasure' } },
       errors: { BadRequest: true, Unauthorized: 'No caller identity (`unauthorized`).', Forbidden: "Someone else's erasure (`forbidden`).", NotFound: 'No erasure was asked for (`not_found`).', ServiceUnavailable: true },
       handle: async (request) => json(200, erasureView(await deps.eraseUser.status(request.params.user_id ?? '', caller(request)))),
     }),

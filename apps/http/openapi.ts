@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { errorsOf } from './route-spec.ts';
 import type { Answer, DeclaredRoute, ErrorAnswer, HeaderSpec, RouteSpec } from './route-spec.ts';
+import type { AnswerName } from './answer-shapes.ts';
 import type { SchemaMeta } from './schema.ts';
 import type { Route } from './types.ts';
 
@@ -23,11 +24,14 @@ const REF = (id: string): string => `#/components/schemas/${id}`;
  */
 export interface Sources {
   documentation: z.core.$ZodRegistry<SchemaMeta>;
+  /** The schemas routes name as their answers. */
+  answers: Record<AnswerName, z.ZodMiniType>;
   errorBody: z.ZodMiniType;
   fileRule: string;
 }
 
 let documentation: Sources['documentation'];
+let answers: Sources['answers'];
 let fileRule: string;
 
 // Keys of our own documentation that are not JSON Schema.
@@ -90,7 +94,7 @@ function answerObject(answer: Answer): Schema {
     : answer.schema === 'html' ? { 'text/html': { schema: { type: 'string' } } }
     : answer.schema === 'bytes' ? { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } }
     : answer.schema === 'json' ? { 'application/json': { schema: { type: 'object' } } }
-    : { 'application/json': { schema: jsonSchema(answer.schema, 'output') } };
+    : { 'application/json': { schema: jsonSchema(answers[answer.schema], 'output') } };
   const headers = answer.headers === undefined ? undefined : Object.fromEntries(Object.entries(answer.headers).map(([name, header]) => [name, { ...header, schema: { type: 'string' } }]));
   return { description: answer.description, ...(headers === undefined ? {} : { headers }), ...(content === undefined ? {} : { content }) };
 }
@@ -171,7 +175,7 @@ const DESCRIPTION = [
  * document cannot drift from what is served.
  */
 export function openApiDocument(version: string, routes: readonly Route[], sources: Sources): OpenApiDocument {
-  ({ documentation, fileRule } = sources);
+  ({ documentation, answers, fileRule } = sources);
   const paths: OpenApiDocument['paths'] = {};
   for (const served of routes.filter((candidate): candidate is DeclaredRoute => 'spec' in candidate)) {
     const path = served.path.replace(/:(\w+)/g, '{$1}');

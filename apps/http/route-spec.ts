@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { invalid } from '../../core/errors.ts';
+import type { AnswerName } from './answer-shapes.ts';
 import { describeIssue, documentation } from './schema.ts';
 import type { SchemaMeta } from './schema.ts';
 import type { BodyKind, HttpRequest, HttpResponse, Route } from './types.ts';
@@ -25,8 +26,11 @@ export type ErrorAnswer =
 
 export interface Answer {
   description: string;
-  /** A JSON body; `html` and `bytes` are documented by media type only. */
-  schema?: z.ZodMiniType | 'html' | 'bytes' | 'json';
+  /**
+   * A JSON body, by the name of its schema in answer-shapes.ts (named, not imported, so that a
+   * cold start never builds them); `html`, `bytes` and `json` are documented by media type only.
+   */
+  schema?: AnswerName | 'html' | 'bytes' | 'json';
   headers?: Record<string, { description: string; required?: boolean }>;
 }
 

@@ -5,7 +5,7 @@ import type { CheckReadiness } from '../../core/use-cases/check-readiness.ts';
 import type { GetImage, ListImages, ListInput } from '../../core/use-cases/read-images.ts';
 import type { UploadImage } from '../../core/use-cases/upload-image.ts';
 import type { CompleteDirectUpload, StartDirectUpload } from '../../core/use-cases/direct-upload.ts';
-import * as shapes from './api-shapes.ts';
+import * as shapes from './request-shapes.ts';
 import { callerId, uploadOwner, viewerOf } from './identity.ts';
 import type { IdentityMode } from './identity.ts';
 import { route } from './route-spec.ts';
@@ -39,8 +39,8 @@ const CALLER_HEADER: HeaderSpec = { name: 'X-User-Id', description: 'The caller,
 
 // What reads answer besides success: a bad parameter, a bad token sent anyway, a store down.
 const READ_ERRORS: Partial<Record<ErrorAnswer, string | true>> = { BadRequest: true, Unauthorized: 'A bearer token was sent and is not valid (`unauthorized`, jwt identity mode).', ServiceUnavailable: true };
-const LIST_ANSWERS: Record<number, Answer> = { 200: { description: 'A page of images.', schema: shapes.imageList } };
-const uploaded = { description: 'Stored.', schema: shapes.uploadResult, headers: { Location: { description: 'The new image: `/images/{image_id}`.', required: true } } };
+const LIST_ANSWERS: Record<number, Answer> = { 200: { description: 'A page of images.', schema: 'ImageList' } };
+const uploaded: Answer = { description: 'Stored.', schema: 'UploadResult', headers: { Location: { description: 'The new image: `/images/{image_id}`.', required: true } } };
 
 /** The routes of the API contract (shared/design/api.md), independent of Express or Lambda, each declared once. */
 export function apiRoutes(deps: ApiDeps): Route[] {
@@ -70,7 +70,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       operationId: 'getHealth',
       summary: 'Liveness',
       tags: ['health'],
-      answers: { 200: { description: 'The process is up.', schema: shapes.health } },
+      answers: { 200: { description: 'The process is up.', schema: 'Health' } },
       handle: async () => json(200, { status: 'healthy', service: 'image-service', version: deps.version }),
     }),
     route({
@@ -80,9 +80,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: 'Readiness: whether the blob store and the metadata store answer',
       tags: ['health'],
       answers: {
-        200: { description: 'Both stores answer.', schema: shapes.readiness },
+        200: { description: 'Both stores answer.', schema: 'Readiness' },
         // The readiness report, not an Error, so a monitor sees which store is down.
-        503: { description: 'A store does not answer.', schema: shapes.readiness },
+        503: { description: 'A store does not answer.', schema: 'Readiness' },
       },
       handle: async () => {
         const { ready, checks } = await deps.readiness.execute();
@@ -132,7 +132,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         'size-limited and image-typed by its policy. Nothing is visible until `complete_url` is called.',
       tags: ['images'],
       body: { kind: 'json', schema: shapes.startUploadBody, required: true },
-      answers: { 201: { description: 'Reserved.', schema: shapes.uploadStarted, headers: { Location: { description: '`/uploads/{upload_id}`', required: true } } } },
+      answers: { 201: { description: 'Reserved.', schema: 'UploadStarted', headers: { Location: { description: '`/uploads/{upload_id}`', required: true } } } },
       errors: {
         BadRequest: 'Not a JSON object, an unknown field, or a field that breaks its rule (`validation_error`).',
         Forbidden: "jwt identity mode: `user_id` is not the token's `sub` (`forbidden`).",
@@ -236,7 +236,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       tags: ['images'],
       params: { image_id: shapes.params.imageId },
       query: { include_url: shapes.includeUrlQuery },
-      answers: { 200: { description: 'The image.', schema: shapes.image, headers: { ETag: { description: "The version of the image's metadata, for `If-Match` on `PATCH`.", required: true } } } },
+      answers: { 200: { description: 'The image.', schema: 'Image', headers: { ETag: { description: "The version of the image's metadata, for `If-Match` on `PATCH`.", required: true } } } },
       errors: { ...READ_ERRORS, NotFound: 'No such image, or it was deleted (`not_found`).' },
       handle: async (request, { query }) => {
         const signed = await deps.getImage.signed(request.params.image_id ?? '', viewerOf(request, deps.identity), query.include_url ?? true);
@@ -251,7 +251,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       tags: ['images'],
       params: { image_id: shapes.params.imageId },
       query: { expires_in: shapes.expiresInQuery },
-      answers: { 200: { description: 'The URL and what it serves.', schema: shapes.downloadUrl } },
+      answers: { 200: { description: 'The URL and what it serves.', schema: 'DownloadUrl' } },
       errors: {
         ...READ_ERRORS,
         Forbidden: 'Originals are kept as uploaded, metadata and all (`KEEP_ORIGINAL_METADATA`), and the caller is not the owner (`forbidden`).',

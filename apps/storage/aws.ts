@@ -3,8 +3,6 @@ import { DynamoDbImageCatalog } from '../../adapters/dynamodb/dynamodb-image-cat
 import { DynamoDbErasureRequests } from '../../adapters/dynamodb/dynamodb-erasure-requests.ts';
 import { DynamoDbIdempotencyStore } from '../../adapters/dynamodb/dynamodb-idempotency-store.ts';
 import { DynamoDbPendingUploads } from '../../adapters/dynamodb/dynamodb-pending-uploads.ts';
-import { ensureTable } from '../../adapters/dynamodb/table-setup.ts';
-import { ensureBucket } from '../../adapters/s3/bucket-setup.ts';
 import { S3BlobStore } from '../../adapters/s3/s3-blob-store.ts';
 import { makeS3Client } from '../../adapters/s3/s3-client.ts';
 import type { AwsConfig, Config } from '../config.ts';
@@ -28,7 +26,10 @@ export function awsStorage(aws: AwsConfig, corsOrigins: Config['corsOrigins']): 
       bucket: aws.bucket,
       table: aws.table,
     },
+    // Loaded only here: on Lambda the template makes the bucket and table, and a cold start
+    // never compiles the commands that would.
     setup: async () => {
+      const [{ ensureBucket }, { ensureTable }] = await Promise.all([import('../../adapters/s3/bucket-setup.ts'), import('../../adapters/dynamodb/table-setup.ts')]);
       await ensureBucket(s3, aws.bucket, { corsOrigins });
       await ensureTable(dynamo.client, aws.table);
     },

@@ -5,7 +5,8 @@ import { openApiDocument } from '../../apps/http/openapi.ts';
 import type { OpenApiDocument, Schema } from '../../apps/http/openapi.ts';
 import { apiRoutes } from '../../apps/http/routes.ts';
 import { lifecycleRoutes } from '../../apps/http/lifecycle-routes.ts';
-import { FILE_RULE, errorBody } from '../../apps/http/api-shapes.ts';
+import { ANSWERS, errorBody } from '../../apps/http/answer-shapes.ts';
+import { FILE_RULE } from '../../apps/http/request-shapes.ts';
 import { documentation } from '../../apps/http/schema.ts';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -41,7 +42,7 @@ describe('OpenAPI document (generated from the route declarations)', () => {
   // Handlers are never called here, so the routes need no real dependencies.
   const api = [...apiRoutes({} as never), ...lifecycleRoutes({} as never)];
   const routes = [...api, ...docRoutes('1.2.3-test', api)];
-  const doc = openApiDocument('1.2.3-test', routes, { documentation, errorBody, fileRule: FILE_RULE });
+  const doc = openApiDocument('1.2.3-test', routes, { documentation, answers: ANSWERS, errorBody, fileRule: FILE_RULE });
   const operations = operationsOf(doc);
 
   it('is a valid OpenAPI 3.1 document', async () => {

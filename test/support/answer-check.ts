@@ -1,4 +1,4 @@
-import { errorBody } from '../../apps/http/api-shapes.ts';
+import { ANSWERS, errorBody } from '../../apps/http/answer-shapes.ts';
 import { errorsOf, isDeclared } from '../../apps/http/route-spec.ts';
 import type { ErrorAnswer } from '../../apps/http/route-spec.ts';
 import { isStream } from '../../apps/http/types.ts';
@@ -39,8 +39,8 @@ export function answerProblem(route: Route | undefined, response: HttpResponse):
   const documented = new Set([...Object.keys(spec.answers).map(Number), ...Object.keys(errors).map((name) => ERROR_STATUS[name as ErrorAnswer]), 500]);
   if (!documented.has(response.status)) return `${where} answered ${response.status}, which it does not document (documented: ${[...documented].join(', ')})`;
   const answer = spec.answers[response.status];
-  if (json && answer !== undefined && typeof answer.schema === 'object') {
-    const parsed = answer.schema.safeParse(response.body);
+  if (json && answer?.schema !== undefined && answer.schema in ANSWERS) {
+    const parsed = ANSWERS[answer.schema as keyof typeof ANSWERS].safeParse(response.body);
     if (!parsed.success) return `${where} answered ${response.status} with a body its schema refuses: ${JSON.stringify(parsed.error.issues).slice(0, 600)}`;
   }
   return undefined;
