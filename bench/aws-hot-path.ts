@@ -2,7 +2,8 @@
 // - an upload through the service's use case (probe, S3 PutObject, then the image and its tag
 //   links in one DynamoDB transaction, then a presigned URL) against the floor of PutObject +
 //   PutItem with the same clients, file and servers, and against PutObject + the same transaction
-//   the service writes, at 1 and 8 concurrent uploads;
+//   the service writes, at 1 and 8 concurrent uploads; and an upload without tags, which the
+//   service writes as one PutItem;
 // - the cost of one presigned GET URL: getSignedUrl against the template presigner.
 // Servers: s3rver and DynamoDB Local on loopback. Run with `npm run bench`; it asserts nothing.
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -92,23 +93,26 @@ async function main(): Promise<void> {
     );
   };
   const service = () => upload.execute({ userId: 'bench', title: 'Bench', tags: ['bench', 'sea'], fileName: 'bench.jpg', bytes: file });
+  // Without tags the image is one item, written with one PutItem: the floor's own two writes.
+  const untagged = () => upload.execute({ userId: 'bench', title: 'Bench', tags: [], fileName: 'bench.jpg', bytes: file });
 
   try {
-    for (let i = 0; i < 20; i += 1) await Promise.all([floor(), transactionalFloor(), service()]);
+    for (let i = 0; i < 20; i += 1) await Promise.all([floor(), transactionalFloor(), service(), untagged()]);
     console.log(`\n== upload latency on s3rver + DynamoDB Local: ${ROUNDS} alternating rounds of ${UPLOADS_PER_ROUND} uploads, median of the rounds' p50`);
     console.log(
-      `${'clients'.padEnd(8)} | ${'raw floor (PutObject + PutItem)'.padStart(32)} | ${'PutObject + same transaction'.padStart(29)} | ${'service (use case)'.padStart(20)} | ratio to floor (goal: at most 1.3) | ratio to transactional floor`,
+      `${'clients'.padEnd(8)} | ${'raw floor (PutObject + PutItem)'.padStart(32)} | ${'PutObject + same transaction'.padStart(29)} | ${'service (use case)'.padStart(20)} | ratio to floor (goal: at most 1.3) | ratio to transactional floor | ${'service, no tags'.padStart(16)} | its ratio to floor`,
     );
     for (const clients of [1, 8]) {
-      const rounds = { floor: [] as number[], transactional: [] as number[], service: [] as number[] };
+      const rounds = { floor: [] as number[], transactional: [] as number[], service: [] as number[], untagged: [] as number[] };
       for (let round = 0; round < ROUNDS; round += 1) {
         rounds.floor.push(await latencies(clients, UPLOADS_PER_ROUND, floor));
         rounds.transactional.push(await latencies(clients, UPLOADS_PER_ROUND, transactionalFloor));
         rounds.service.push(await latencies(clients, UPLOADS_PER_ROUND, service));
+        rounds.untagged.push(await latencies(clients, UPLOADS_PER_ROUND, untagged));
       }
-      const [f, t, s] = [median(rounds.floor), median(rounds.transactional), median(rounds.service)];
+      const [f, t, s, u] = [median(rounds.floor), median(rounds.transactional), median(rounds.service), median(rounds.untagged)];
       console.log(
-        `${String(clients).padEnd(8)} | ${`${f.toFixed(2)} ms`.padStart(32)} | ${`${t.toFixed(2)} ms`.padStart(29)} | ${`${s.toFixed(2)} ms`.padStart(20)} | ${(s / f).toFixed(2).padStart(35)} | ${(s / t).toFixed(2)}`,
+        `${String(clients).padEnd(8)} | ${`${f.toFixed(2)} ms`.padStart(32)} | ${`${t.toFixed(2)} ms`.padStart(29)} | ${`${s.toFixed(2)} ms`.padStart(20)} | ${(s / f).toFixed(2).padStart(35)} | ${(s / t).toFixed(2).padStart(28)} | ${`${u.toFixed(2)} ms`.padStart(16)} | ${(u / f).toFixed(2)}`,
       );
     }
 
