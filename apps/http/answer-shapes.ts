@@ -36,12 +36,12 @@ export const image = doc(
     created_at: doc(z.string(), { format: 'date-time' }),
     updated_at: doc(z.string(), { format: 'date-time' }),
     download_url: z.nullable(doc(z.string(), { description: `The original, presigned for ${LIMITS.expiresIn.default} s; null when not asked for (or, with originals kept as uploaded, for anyone but the owner).`, format: 'uri' })),
-    thumbnail_url: z.nullable(doc(z.string(), { description: "`variants.thumb.url`: null until the variants exist.", format: 'uri' })),
+    thumbnail_url: z.nullable(doc(z.string(), { description: "`variants.thumb.url`: null until the variants exist, and when URLs were not asked for (`include_url=false`).", format: 'uri' })),
     status: doc(z.enum(['processing', 'ready', 'failed']), { description: '`processing` until the variants exist, then `ready`, or `failed` (see `status_reason`). The original can be downloaded in every state.' }),
     status_reason: z.optional(doc(z.string(), { description: 'Why processing failed, for a `failed` image.' })),
     variants: z.nullable(
       doc(z.strictObject({ thumb: variant, display: variant }), {
-        description: '`thumb`: 400x400, centre crop; `display`: within 1080x1350, aspect kept. WebP, orientation applied, sRGB, no metadata. Null while processing.',
+        description: '`thumb`: 400x400, centre crop; `display`: within 1080x1350, aspect kept. WebP, orientation applied, sRGB, no metadata. Null while processing, and when URLs were not asked for (`include_url=false`); `status` tells the two apart.',
       }),
     ),
     placeholder: z.nullable(doc(z.string(), { description: 'A ThumbHash of the image (base64), to show blurred while the thumbnail loads; null while processing.' })),
