@@ -192,6 +192,8 @@ function instantOf(raw: string, field: string, endOfDay: boolean): string | unde
   const refuse = (why: string) =>
     invalid(`${field} must be an ISO 8601 date or date-time, e.g. 2024-05-01 or 2024-05-01T12:00:00Z${why}.`, { field });
   const match = ISO_8601.exec(raw.trim());
+  // A `+01:00` offset sent unencoded in a query string arrives with a space for its plus.
+  if (match === null && ISO_8601.test(raw.trim().replace(/ (\d{2}(:?\d{2})?)$/, '+$1'))) throw refuse('; an offset\'s + must be sent as %2B in a query string, or it arrives as a space');
   if (match === null) throw refuse('');
   const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', , sign, offsetHours = '0', offsetMinutes = '0'] = match;
   const calendarDay = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));

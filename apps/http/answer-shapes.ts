@@ -138,6 +138,7 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'not_found',
+  'method_not_allowed',
   'gone',
   'conflict',
   'not_deleted',

@@ -8,6 +8,7 @@ import type { IdempotentRequests } from './idempotent-requests.ts';
 import { errorResponse } from './errors.ts';
 import type { BodySource } from './multipart.ts';
 import type { RouteMatch } from './router.ts';
+import { isStream } from './types.ts';
 import type { HttpRequest, HttpResponse, MultipartUpload, Route } from './types.ts';
 
 /** A request as an entry point received it, before routing. */
@@ -109,10 +110,27 @@ export async function dispatch({ route, authenticate, logger, observe, limits, i
   }
   response.headers = { ...STANDARD_HEADERS, ...limitHeaders, 'x-request-id': incoming.requestId, ...response.headers };
   response = compressed(incoming.headers['accept-encoding'], response);
+  if (incoming.method === 'HEAD') response = withoutBody(response);
   const ms = Math.round((performance.now() - started) * 10) / 10;
   logger.info({ request_id: incoming.requestId, method: incoming.method, path: incoming.rawPath, status: response.status, ms }, 'request');
   observe?.(matched, response);
   return response;
+}
+
+/** A HEAD answer: the GET's status and headers, with the type and length its body would have, and no body. */
+function withoutBody(response: HttpResponse): HttpResponse {
+  const { body } = response;
+  if (body === undefined) return response;
+  const headers = { ...response.headers };
+  if (isStream(body)) {
+    body.destroy();
+  } else if (Buffer.isBuffer(body)) {
+    headers['content-length'] ??= String(body.length);
+  } else {
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+    headers['content-length'] ??= String(Buffer.byteLength(JSON.stringify(body)));
+  }
+  return { ...response, headers, body: undefined };
 }
 
 /** Small JSON bodies only: the largest legal one (metadata at its limits) is a few KiB. */

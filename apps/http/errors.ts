@@ -20,7 +20,8 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
 
 /**
  * A failure of the transport rather than of the domain: a body that stops arriving, a server at
- * its memory budget. It carries its own status, and the headers that go with it.
+ * its memory budget, a method the path does not take. It carries its own status, and the
+ * headers that go with it.
  */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
@@ -29,6 +30,7 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: Record<string, string | number | boolean | null>,
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -56,7 +58,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse &
     const body: ErrorBody = { error: error.code, message: error.message, request_id: requestId };
     if (error.details !== undefined) body.details = error.details;
     const status = error instanceof HttpError ? error.status : STATUS_BY_KIND[error.kind];
-    const headers = retryHeaders(error.details);
+    const headers = error instanceof HttpError && error.headers !== undefined ? { ...retryHeaders(error.details), ...error.headers } : retryHeaders(error.details);
     return { status, body, ...(headers === undefined ? {} : { headers }) };
   }
   return {

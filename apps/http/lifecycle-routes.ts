@@ -43,11 +43,18 @@ const IF_MATCH: HeaderSpec = {
 };
 const ETAG = { ETag: { description: "The version of the image's metadata, for `If-Match`.", required: true } };
 
-/** `*`, or the strong entity tags of an If-Match header (a weak one never matches: RFC 9110 §13.1.1). */
+/**
+ * `*`, or the strong entity tags of an If-Match header (a weak one never matches: RFC 9110 §13.1.1).
+ * @throws DomainError `validation` for a value that is no entity tag at all (most often one sent without its quotes)
+ */
 function parseIfMatch(raw: string | undefined): Precondition | undefined {
   if (raw === undefined) return undefined;
   if (raw.trim() === '*') return '*';
-  return raw.split(',').map((tag) => tag.trim()).filter((tag) => /^"[^"]*"$/.test(tag));
+  const tags = raw.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
+  if (tags.length === 0 || tags.some((tag) => !/^(W\/)?"[^"]*"$/.test(tag))) {
+    throw invalid('If-Match takes the ETag exactly as the image was sent with it, quotes included (If-Match: "…"), or *.', { field: 'If-Match' });
+  }
+  return tags.filter((tag) => tag.startsWith('"'));
 }
 
 /** Real time, measured here: the domain's clock may be a test's. */
@@ -88,7 +95,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Route[] {
       body: { kind: 'json', schema: shapes.editBody, required: true },
       answers: { 200: { description: 'The edited image.', schema: 'Image', headers: ETAG } },
       errors: {
-        BadRequest: 'Not a JSON object, an unknown field, or a field that breaks its rule (`validation_error`); nothing changes.',
+        BadRequest: 'Not a JSON object, an unknown field, a field that breaks its rule, or an If-Match that is no entity tag (`validation_error`); nothing changes.',
         Forbidden: 'The caller is not the owner (`forbidden`).',
         NotFound: 'No such image, or it is deleted (`not_found`).',
         Conflict: 'Other edits kept winning the race; retry (`conflict`).',
@@ -147,13 +154,17 @@ export function lifecycleRoutes(deps: LifecycleDeps): Route[] {
       params: { user_id: shapes.params.userId },
       query: shapes.trashQuery,
       headers: [{ ...CALLER, description: 'The caller, in `header` identity mode: only the owner sees a trash.' }],
-      answers: { 200: { description: 'A page of trashed images, each with `deleted_at` and `purge_at`.', schema: 'ImageList' } },
+      answers: {
+        200: {
+          description: 'A page of trashed images, each with `deleted_at` and `purge_at`, and without URLs (`download_url`, `thumbnail_url` and `variants` are null): the files of a deleted image are not served. `placeholder` still shows what it was.',
+          schema: 'ImageList',
+        },
+      },
       errors: { BadRequest: true, Unauthorized: 'No caller identity (`unauthorized`).', Forbidden: "Someone else's trash (`forbidden`).", ServiceUnavailable: true },
       handle: async (request, { query }) => {
         const who = caller(request);
         const page = await deps.listTrash.execute(request.params.user_id ?? '', who, { limit: query.limit, pageToken: query.page_token });
-        const withUrls = query.include_url ?? true;
-        const images = await Promise.all(page.images.map((image) => deps.urls.sign(image, { viewer: who, original: withUrls, variants: withUrls })));
+        const images = await Promise.all(page.images.map((image) => deps.urls.sign(image, { original: false, variants: false })));
         return json(200, { images: images.map(imageView), total_count: images.length, next_page_token: page.nextPageToken, has_more: page.nextPageToken !== null });
       },
     }),

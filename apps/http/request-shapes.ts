@@ -42,7 +42,7 @@ export const listQuery = {
   }),
   start_date: dateQuery('at or after this instant (inclusive)'),
   end_date: dateQuery('before this instant (exclusive); a bare date includes that whole day (UTC); must be after start_date'),
-  include_url: queryBoolean({ description: 'Whether each image carries a presigned `download_url`.', default: true }),
+  include_url: queryBoolean({ description: 'Whether each image carries its presigned URLs: `download_url`, `thumbnail_url` and the variants\' `url`. With false, `download_url`, `thumbnail_url` and `variants` are null.', default: true }),
 };
 
 export const userIdQuery = queryText({ description: 'Only images owned by this user.', pattern: USER_ID_PATTERN, examples: [EXAMPLE_USER] });
@@ -56,7 +56,8 @@ export const checksumQuery = queryText({
   pattern: '^sha256:[0-9a-f]{64}$',
 });
 export const purgeQuery = queryBoolean({ description: 'Erase for good, now: the original, every variant and the metadata. Without it, the image goes to the trash.', default: false });
-export const trashQuery = { limit: listQuery.limit, page_token: listQuery.page_token, include_url: listQuery.include_url };
+/** No include_url: a trashed image has no URLs (the service stops serving its files at the delete). */
+export const trashQuery = { limit: listQuery.limit, page_token: listQuery.page_token };
 export const expiresInQuery = queryInteger({
   description: 'Lifetime of the download URL in seconds.',
   minimum: LIMITS.expiresIn.min,

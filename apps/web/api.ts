@@ -121,12 +121,12 @@ export async function restoreImage(id: string, identity: Identity): Promise<Imag
 }
 
 /**
- * The caller's trash, without URLs: none is served for a deleted photo (the service refuses its
- * files at once), so the trash shows each photo's ThumbHash placeholder instead.
+ * The caller's trash, which comes without URLs: none is served for a deleted photo (the service
+ * refuses its files at once), so the trash shows each photo's ThumbHash placeholder instead.
  */
 export async function listTrash(identity: Identity, pageToken: string | null): Promise<ImageList> {
   const path = `/users/${encodeURIComponent(identity.userId ?? '')}/trash`;
-  const query = { limit: PAGE_SIZE, page_token: pageToken ?? undefined, include_url: 'false' };
+  const query = { limit: PAGE_SIZE, page_token: pageToken ?? undefined };
   return (await call<ImageList>('GET', path, { headers: callerHeaders(identity), query })).body;
 }
 

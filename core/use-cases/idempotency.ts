@@ -46,7 +46,7 @@ export class Idempotency {
   /** @throws DomainError `validation` */
   static parseKey(raw: string): string {
     if (raw.length === 0 || raw.length > IDEMPOTENCY.maxKeyChars || !KEY.test(raw)) {
-      throw invalid(`Idempotency-Key must be 1 to ${IDEMPOTENCY.maxKeyChars} visible ASCII characters.`, { field: 'Idempotency-Key' });
+      throw invalid(`Idempotency-Key must be 1 to ${IDEMPOTENCY.maxKeyChars} visible ASCII characters other than a comma (a UUID is the usual choice).`, { field: 'Idempotency-Key' });
     }
     return raw;
   }

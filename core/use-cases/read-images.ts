@@ -19,9 +19,12 @@ export class GetImage {
     return image;
   }
 
-  /** The image with its URLs: the original's when the viewer may have it. @throws `not_found` */
-  async signed(id: string, viewer: string | undefined, original = true): Promise<SignedImage> {
-    return this.urls.sign(await this.execute(id), { viewer, original });
+  /**
+   * The image with its URLs (the original's when the viewer may have it), or with none, as a
+   * listing gives them. @throws `not_found`
+   */
+  async signed(id: string, viewer: string | undefined, withUrls = true): Promise<SignedImage> {
+    return this.urls.sign(await this.execute(id), { viewer, original: withUrls, variants: withUrls });
   }
 
   /**
@@ -38,7 +41,7 @@ export class GetImage {
 }
 
 export interface ListInput {
-  /** Whether each image gets a download URL (the default); signing is most of a listing's work. */
+  /** Whether each image gets its URLs, the original's and its variants' (the default); signing is most of a listing's work. */
   withUrls?: boolean;
   /** Who asks (see ImageUrls). */
   viewer?: string | undefined;

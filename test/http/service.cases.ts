@@ -78,11 +78,21 @@ export function serviceCases(entry: EntryPoint): void {
       expectError(await request(app.url).get('/docs/..%2Fpackage.json'), 404, 'not_found');
     });
 
-    it('answers unknown routes and methods with a JSON 404, and sets safe headers', async () => {
+    it('answers unknown routes with a JSON 404 and other methods with a 405 naming the allowed ones, and sets safe headers', async () => {
       app = await startApp(entry);
       const response = await request(app.url).get('/nope');
       expectError(response, 404, 'not_found');
-      expectError(await request(app.url).put('/images/abc'), 404, 'not_found');
+      expectError(await request(app.url).put('/nope'), 404, 'not_found');
+      for (const [method, path, allow] of [
+        ['put', '/images/abc', 'DELETE, GET, HEAD, PATCH'],
+        ['post', '/health', 'GET, HEAD'],
+        ['delete', '/images', 'GET, HEAD, POST'],
+      ] as const) {
+        const refused = await request(app.url)[method](path);
+        expectError(refused, 405, 'method_not_allowed');
+        expect(refused.headers.allow, `${method} ${path}`).to.equal(allow);
+        expect(refused.body.details, `${method} ${path}`).to.deep.equal({ allow });
+      }
       expect(response.headers['x-content-type-options']).to.equal('nosniff');
       expect(response.headers['x-powered-by']).to.equal(undefined);
       for (const path of ['/nope', '/health', '/images', '/openapi.json']) {
@@ -94,6 +104,25 @@ export function serviceCases(entry: EntryPoint): void {
         expect(csp, path).not.to.match(/script-src[^;]*unsafe-inline/);
       }
       expectError(await request(app.url).get('/images/%E0%A4%A'), 400, 'validation_error');
+    });
+
+    it('answers HEAD wherever GET answers: the same status and headers, no body', async () => {
+      app = await startApp(entry);
+      const id = ((await upload(app.url)).body as { image_id: string }).image_id;
+      for (const path of ['/health', `/images/${id}`, '/images?limit=5', '/openapi.json', '/nope']) {
+        const [get, head] = [await request(app.url).get(path), await request(app.url).head(path)];
+        expect(head.status, path).to.equal(get.status);
+        expect(head.headers['content-type'], path).to.equal(get.headers['content-type']);
+        expect(head.headers.etag, path).to.equal(get.headers.etag);
+        expect(head.text ?? '', path).to.equal('');
+        if (entry.ownsContentLength && get.status === 200 && get.headers['content-encoding'] === undefined) expect(head.headers['content-length'], path).to.equal(String(Buffer.byteLength(get.text)));
+      }
+      const download = (await request(app.url).get(`/images/${id}`)).body.download_url as string;
+      const [file, fileHead] = [await fetch(download), await fetch(download, { method: 'HEAD' })];
+      expect(fileHead.status).to.equal(file.status);
+      const bytes = (await file.arrayBuffer()).byteLength;
+      if (entry.ownsContentLength) expect(fileHead.headers.get('content-length')).to.equal(String(bytes));
+      expect(await fileHead.text()).to.equal('');
     });
 
     it('lets browsers call it from the configured origins only, without credentials', async function () {

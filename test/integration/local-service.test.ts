@@ -75,7 +75,7 @@ describe('local store: the service as npm start runs it, over HTTP, data on disk
   const kept = { jpeg: storedImage(shapes.jpeg), webp: storedImage(shapes.webp) };
   const ids: Record<string, string> = {};
 
-  it('uploads, lists, gets, downloads and deletes through S3 and DynamoDB', async () => {
+  it('uploads, lists, gets, downloads and deletes through SQLite and files', async () => {
     await start();
     const before = new Date().toISOString();
     for (const [name, user, tags, format] of [['a', 'alice', 'sea,sun', 'jpeg'], ['b', 'bob', 'sea', 'png'], ['c', 'alice', 'city', 'webp']] as const) {
@@ -113,6 +113,14 @@ describe('local store: the service as npm start runs it, over HTTP, data on disk
     const resumed = await json<{ images: ImageJson[] }>(`/images?limit=1&page_token=${encodeURIComponent(token)}`);
     expect(resumed.status, 'a page token from before the restart still works').to.equal(200);
     expect(resumed.body.images.map((i) => i.image_id)).to.deep.equal([ids.a]);
+  });
+
+  it('stops whole when npm alone gets SIGTERM (`kill <its pid>`): nothing is left holding the port or the data folder', async () => {
+    // npm passes the signal to the shell it ran the script in; the script execs, so that is the server.
+    expect(await server!.terminateNpm(), 'every process npm start started has exited').to.equal(true);
+    expect(await fetch(`${server!.url}/health`).then(() => 'answered', () => 'refused')).to.equal('refused');
+    await start();
+    expect(await listIds('/images')).to.deep.equal([ids.c, ids.a]);
   });
 
   it('lists 50 concurrent uploads exactly once each', async () => {

@@ -67,6 +67,11 @@ export function lifecycleCases(entry: EntryPoint, options: () => StartOptions = 
         expect((await get(id)).body.title).to.equal('One');
         expect((await patch(id, { title: 'Three' }, { ...alice, 'If-Match': `"nope", ${first.headers.etag}` })).status).to.equal(200);
         expect((await patch(id, { title: 'Four' }, { ...alice, 'If-Match': '*' })).status).to.equal(200);
+        // Not a version at all: most often the ETag without its quotes. Said so, rather than "it changed".
+        for (const malformed of [first.headers.etag!.replaceAll('"', ''), '', ' , ']) {
+          expectError(await patch(id, { title: 'Five' }, { ...alice, 'If-Match': malformed }), 400, 'validation_error');
+        }
+        expect((await get(id)).body.title).to.equal('Four');
       });
 
       it('refuses others (403), unknown and deleted images (404) and bad fields (400), changing nothing', async () => {
@@ -100,6 +105,9 @@ export function lifecycleCases(entry: EntryPoint, options: () => StartOptions = 
         expect(trash.status).to.equal(200);
         expect(trash.body.images.map((image: { image_id: string }) => image.image_id)).to.deep.equal([second]);
         expect(trash.body.images[0]).to.have.property('deleted_at').and.to.have.property('length');
+        // The files of a deleted image are not served, so its trash entry offers no URL to them.
+        expect(trash.body.images[0]).to.include({ download_url: null, thumbnail_url: null, variants: null });
+        expectError(await request(app.url).get('/users/alice/trash').set(alice).query({ include_url: 'true' }), 400, 'validation_error');
         expect(trash.body.has_more).to.equal(true);
         const rest = await request(app.url).get('/users/alice/trash').set(alice).query({ limit: 1, page_token: trash.body.next_page_token });
         expect(rest.body.images.map((image: { image_id: string }) => image.image_id)).to.deep.equal([first]);

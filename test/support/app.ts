@@ -67,6 +67,8 @@ export interface EntryPoint {
   maxBodyBytes: number;
   /** Whether the service answers CORS itself (behind API Gateway, the gateway does). */
   answersCors: boolean;
+  /** Whether the service's Content-Length reaches the client (API Gateway sets its own, from the body it sends). */
+  ownsContentLength: boolean;
   /** Whether the server can refuse a body by its declared length before reading it. */
   streamsBodies: boolean;
   /** The stores behind it; memory unless named. */
@@ -78,6 +80,7 @@ export const expressEntry: EntryPoint = {
   serve: (container) => createExpressApp(container),
   maxBodyBytes: Number.POSITIVE_INFINITY,
   answersCors: true,
+  ownsContentLength: true,
   streamsBodies: true,
 };
 

@@ -25,6 +25,7 @@ function apiGatewayEntry(version: '1.0' | '2.0'): EntryPoint {
     name: `the Lambda handler behind API Gateway (payload ${version})`,
     maxBodyBytes: LAMBDA_MAX_BODY_BYTES,
     answersCors: false,
+    ownsContentLength: false,
     streamsBodies: false,
     serve: (container: Container) => serveThroughApiGateway(version, container),
   };

@@ -23,6 +23,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** `kill -9` of the whole process group, at once, as a crash or an OOM killer would. */
   crash(): Promise<void>;
+  /**
+   * SIGTERM to npm alone, as `kill <pid of npm start>` sends it: whether every process it started
+   * has exited within 10 s (the group is killed afterwards either way).
+   */
+  terminateNpm(): Promise<boolean>;
 }
 
 /**
@@ -70,11 +75,19 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     for (let waited = 0; groupAlive() && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   };
 
+  const terminateNpm = async (): Promise<boolean> => {
+    child.kill('SIGTERM');
+    for (let waited = 0; groupAlive() && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    const allGone = !groupAlive();
+    await stop();
+    return allGone;
+  };
+
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
     const healthy = await fetch(`${url}/health`).then((r) => r.ok, () => false);
-    if (healthy) return { url, port, output: () => output, stop, crash };
+    if (healthy) return { url, port, output: () => output, stop, crash, terminateNpm };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await stop();

@@ -215,6 +215,12 @@ describe('image rules', () => {
         expect(raised(() => parseInstant(raw, 'end_date')).details, raw).to.deep.include({ field: 'end_date' });
       }
     });
+    it('say how to send an offset whose + a query string turned into a space', () => {
+      for (const raw of ['2024-05-01T12:00:00 01:00', '2024-05-01T12:00 0130']) {
+        expect(raised(() => parseInstant(raw, 'end_date')).message, raw).to.include('%2B');
+      }
+      expect(raised(() => parseInstant('2024-05-01T12', 'end_date')).message).not.to.include('%2B');
+    });
     it('take offsets up to ±23:59 and refuse others (400, not a RangeError)', () => {
       expect(parseInstant('2024-01-01T00:00:00+23:59', 'start_date')).to.equal('2023-12-31T00:01:00.000Z');
       expect(parseInstant('2024-01-01T00:00:00-0130', 'start_date')).to.equal('2024-01-01T01:30:00.000Z');

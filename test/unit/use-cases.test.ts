@@ -142,6 +142,20 @@ describe('use cases', () => {
       expect((await rejection(s.get.download(image.id, undefined, 86_401))).kind).to.equal('validation');
     });
 
+    it('leaves every URL out when asked to, on one image as in a listing: the original and the variants', async () => {
+      const s = setup();
+      const { image } = await s.upload.execute(input());
+      const variant = { width: 400, height: 400, contentType: 'image/webp', size: 1000 };
+      await s.catalog.recordProcessed(image.id, { status: 'ready', variants: { thumb: variant, display: variant }, placeholder: 'abc' });
+      const signed = await s.get.signed(image.id, 'alice');
+      expect(signed.downloadUrl).to.be.a('string');
+      expect(Object.keys(signed.variantUrls)).to.deep.equal(['thumb', 'display']);
+      for (const bare of [await s.get.signed(image.id, 'alice', false), (await s.list.execute({ withUrls: false })).images[0]!]) {
+        expect(bare.downloadUrl).to.equal(null);
+        expect(bare.variantUrls).to.deep.equal({});
+      }
+    });
+
     it('treats unknown, malformed and deleted ids as not found', async () => {
       const s = setup();
       const { image } = await s.upload.execute(input());
