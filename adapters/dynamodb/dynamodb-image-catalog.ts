@@ -190,24 +190,36 @@ export class DynamoDbImageCatalog implements ImageCatalog {
     return this.workIds(processingPartition, {}, limit);
   }
 
-  /** Ids from one work queue of GSI3 (keys only), shard by shard, at most `limit`. */
+  /**
+   * Ids from one work queue of GSI3 (keys only), oldest first across its shards, at most `limit`:
+   * a backlog longer than `limit` is worked from its old end, so nothing waits behind newer work.
+   */
   private async workIds(partition: (shard: number) => string, range: SortKeyRange, limit: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (const shard of this.shards()) {
-      if (ids.length >= limit) break;
-      const stream = queryStream(this.doc, {
-        tableName: this.tableName,
-        indexName: INDEX.work.name,
-        partitionKey: { name: INDEX.work.partitionKey, value: partition(shard) },
-        sortKeyName: INDEX.work.sortKey,
-        range,
-        expected: limit - ids.length,
-        refill: limit - ids.length,
-        consistentRead: false,
-      });
-      for (const item of await take(stream, limit - ids.length)) ids.push(idOfImageKey(String(item.PK)));
-    }
-    return ids;
+    if (limit <= 0) return [];
+    const perShard = await Promise.all(
+      this.shards().map((shard) =>
+        take(
+          queryStream(this.doc, {
+            tableName: this.tableName,
+            indexName: INDEX.work.name,
+            partitionKey: { name: INDEX.work.partitionKey, value: partition(shard) },
+            sortKeyName: INDEX.work.sortKey,
+            range,
+            expected: limit,
+            refill: limit,
+            consistentRead: false,
+            oldestFirst: true,
+          }),
+          limit,
+        ),
+      ),
+    );
+    const sortKeyOf = (item: Item): string => String(item[INDEX.work.sortKey]);
+    return perShard
+      .flat()
+      .sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) ? -1 : sortKeyOf(a) > sortKeyOf(b) ? 1 : 0))
+      .slice(0, limit)
+      .map((item) => idOfImageKey(String(item.PK)));
   }
 
   // A read of a key no image has: it needs only the permission the service uses anyway,

@@ -23,14 +23,16 @@ export interface StreamSource {
    */
   refill: number;
   consistentRead: boolean;
+  /** Newest first (listings), unless set: work queues are served oldest first. */
+  oldestFirst?: boolean;
 }
 
 const MAX_QUERY_LIMIT = 1000;
 const clamp = (limit: number): number => Math.min(Math.max(limit, 1), MAX_QUERY_LIMIT);
 
 /**
- * One partition's items within the range, newest first, fetched page by page only as the
- * consumer pulls. DynamoDB allows one condition on the sort key, so a range closed at both
+ * One partition's items within the range, newest first (or oldest first), fetched page by page
+ * only as the consumer pulls. DynamoDB allows one condition on the sort key, so a range closed at both
  * ends becomes BETWEEN, which includes `below`: that one key is dropped here.
  */
 export async function* queryStream(doc: DynamoDBDocumentClient, source: StreamSource): AsyncGenerator<Item> {
@@ -47,7 +49,7 @@ export async function* queryStream(doc: DynamoDBDocumentClient, source: StreamSo
     KeyConditionExpression: `#pk = :pk${bounds?.condition ?? ''}`,
     ExpressionAttributeNames: { '#pk': source.partitionKey.name, ...(bounds && { '#sk': source.sortKeyName }) },
     ExpressionAttributeValues: { ':pk': source.partitionKey.value, ...bounds?.values },
-    ScanIndexForward: false,
+    ScanIndexForward: source.oldestFirst === true,
     ConsistentRead: source.consistentRead,
   };
   let limit = clamp(source.expected);

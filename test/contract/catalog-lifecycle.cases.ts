@@ -56,6 +56,18 @@ export function catalogLifecycleCases(current: () => ImageCatalog): void {
       expect(await catalog.get(image!.id)).to.deep.include({ title: 'Edited', status: 'failed', statusReason: 'not decodable' });
     });
 
+    it('lists the images still processing oldest first, so a backlog past the limit is worked from its old end', async () => {
+      // Created out of order, so neither insertion order nor id order can pass for age.
+      const days = ['2026-03-05', '2026-03-01', '2026-03-04', '2026-03-02', '2026-03-03'];
+      const images = await seed(...days.map((day) => imageRecord({ status: 'processing', createdAt: `${day}T00:00:00.000Z` })), imageRecord({ status: 'ready' }));
+      const byAge = [1, 3, 4, 2, 0].map((i) => images[i]!.id);
+      // A work index may lag on some stores (DynamoDB's GSI); the order is what is held here.
+      let listed: string[] = [];
+      for (let tries = 0; tries < 20 && listed.length < 5; tries += 1) listed = await catalog.listProcessing(10);
+      expect(listed).to.deep.equal(byAge);
+      expect(await catalog.listProcessing(2)).to.deep.equal(byAge.slice(0, 2));
+    });
+
     it('records processing without moving updatedAt (it is not an edit)', async () => {
       const [image] = await seed(imageRecord({ status: 'processing' }));
       const variants = { thumb: { width: 400, height: 400, contentType: 'image/webp', size: 10 }, display: { width: 800, height: 600, contentType: 'image/webp', size: 20 } };

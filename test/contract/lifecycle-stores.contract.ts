@@ -97,6 +97,8 @@ export function lifecycleStoresContract(name: string, makeHarness: () => Promise
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         expect(open).to.deep.equal([bob.ownerId, alice.ownerId]);
+        // Past the limit, the oldest come first: a newer request never keeps an older one waiting.
+        expect((await erasures.listOpen(1)).map((request) => request.ownerId)).to.deep.equal([bob.ownerId]);
         const again = await erasures.open('carol', '2026-06-02T00:00:00.000Z');
         expect(again).to.deep.equal({ ownerId: 'carol', requestedAt: '2026-06-02T00:00:00.000Z', erased: 0 });
       });
