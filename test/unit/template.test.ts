@@ -565,9 +565,11 @@ describe('infra/template.yaml', () => {
       const { body } = await api();
       const routes = templateRoutes(body);
       for (const path of ['/', '/assets/{proxy+}']) {
-        const route = routes.find((each) => each.path === path && each.method === 'GET');
-        expect(route, `a GET ${path} route`).to.not.equal(undefined);
-        expect(route!.operation.security, `GET ${path} is public`).to.equal(undefined);
+        for (const method of ['GET', 'HEAD']) {
+          const route = routes.find((each) => each.path === path && each.method === method);
+          expect(route, `a ${method} ${path} route`).to.not.equal(undefined);
+          expect(route!.operation.security, `${method} ${path} is public`).to.equal(undefined);
+        }
       }
       expect(selectRoute(routes, 'GET', '/').path).to.equal('/');
       expect(selectRoute(routes, 'GET', '/assets/app-0123456789.js').path).to.equal('/assets/{proxy+}');
@@ -584,7 +586,7 @@ describe('infra/template.yaml', () => {
       expect(fallback!.operation.isDefaultRoute).to.equal(true);
       expect(fallback!.operation.security).to.deep.equal(secured);
       expect(routes.filter((route) => route !== fallback && route.operation.security !== undefined), 'only $default carries security').to.deep.equal([]);
-      expect(routes.filter((route) => route !== fallback && route.method !== 'GET' && route.method !== 'OPTIONS'), 'public routes are reads or preflights').to.deep.equal([]);
+      expect(routes.filter((route) => route !== fallback && !['GET', 'HEAD', 'OPTIONS'].includes(route.method)), 'public routes are reads or preflights').to.deep.equal([]);
 
       const appRoutes = servedOnLambda();
       const sample = (path: string) => path.replace(/:\w+/g, 'sample-1').replace(/\*\w+/g, 'a/b');
@@ -598,8 +600,10 @@ describe('infra/template.yaml', () => {
         if (isSecured !== wantSecured) problems.push(`${method} ${path} reaches ${matched.method} ${matched.path}, ${isSecured ? 'secured' : 'public'}`);
       };
       for (const route of appRoutes) expectRoute(route.method, sample(route.path), route.method !== 'GET');
+      // The function answers HEAD wherever it answers GET: public alike.
+      for (const route of appRoutes.filter((each) => each.method === 'GET')) expectRoute('HEAD', sample(route.path), false);
       // Spellings the app's router also accepts (case, trailing slash), and writes yet to come.
-      for (const [method, path] of [['DELETE', '/IMAGES/x'], ['POST', '/images/'], ['POST', '/Images'], ['POST', '/uploads'], ['POST', '/uploads/x/complete'], ['PUT', '/images/x'], ['PATCH', '/images/x'], ['HEAD', '/images']] as const) {
+      for (const [method, path] of [['DELETE', '/IMAGES/x'], ['POST', '/images/'], ['POST', '/Images'], ['POST', '/uploads'], ['POST', '/uploads/x/complete'], ['PUT', '/images/x'], ['PATCH', '/images/x']] as const) {
         expectRoute(method, path, true);
       }
       // Preflights carry no token, so they must not meet the authorizer.
