@@ -56,8 +56,15 @@ export const checksumQuery = queryText({
   pattern: '^sha256:[0-9a-f]{64}$',
 });
 export const purgeQuery = queryBoolean({ description: 'Erase for good, now: the original, every variant and the metadata. Without it, the image goes to the trash.', default: false });
-/** No include_url: a trashed image has no URLs (the service stops serving its files at the delete). */
-export const trashQuery = { limit: listQuery.limit, page_token: listQuery.page_token };
+/**
+ * A trashed image has no URLs (the service stops serving its files at the delete), so include_url
+ * changes nothing here; it is still taken, as every listing takes it, and as clients send it.
+ */
+export const trashQuery = {
+  limit: listQuery.limit,
+  page_token: listQuery.page_token,
+  include_url: queryBoolean({ description: 'Taken as on every listing, and changes nothing: a trashed image has no URLs, whatever is asked.', default: false }),
+};
 export const expiresInQuery = queryInteger({
   description: 'Lifetime of the download URL in seconds.',
   minimum: LIMITS.expiresIn.min,

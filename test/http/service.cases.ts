@@ -55,6 +55,9 @@ export function serviceCases(entry: EntryPoint): void {
       const spec = await request(app.url).get('/openapi.json');
       expect(spec.status).to.equal(200);
       expect(spec.body.openapi).to.equal('3.1.0');
+      // The answers' schemas load with the document, and are its components as the request schemas are.
+      expect(spec.body.paths['/images/{image_id}'].get.responses['200'].content['application/json'].schema).to.deep.equal({ $ref: '#/components/schemas/Image' });
+      expect(spec.body.components.schemas).to.include.keys('Image', 'ImageList', 'Error', 'StartUpload', 'ImagePatch');
       const docs = await request(app.url).get('/docs');
       expect(docs.headers['content-type']).to.match(/^text\/html/);
       for (const src of docs.text.match(/(?:src|href)="([^"]+)"/g) ?? []) {
