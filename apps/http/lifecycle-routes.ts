@@ -50,12 +50,15 @@ const ETAG = { ETag: { description: "The version of the image's metadata, for `I
 function parseIfMatch(raw: string | undefined): Precondition | undefined {
   if (raw === undefined) return undefined;
   if (raw.trim() === '*') return '*';
-  const tags = raw.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
-  if (tags.length === 0 || tags.some((tag) => !/^(W\/)?"[^"]*"$/.test(tag))) {
+  // RFC 9110: a comma-separated list (empty elements allowed) of "…" or W/"…", where a comma may sit inside the quotes.
+  if (!ENTITY_TAG_LIST.test(raw)) {
     throw invalid('If-Match takes the ETag exactly as the image was sent with it, quotes included (If-Match: "…"), or *.', { field: 'If-Match' });
   }
-  return tags.filter((tag) => tag.startsWith('"'));
+  return [...raw.matchAll(ENTITY_TAG)].map(([tag]) => tag).filter((tag) => tag.startsWith('"'));
 }
+
+const ENTITY_TAG = /(?:W\/)?"[^"]*"/g;
+const ENTITY_TAG_LIST = /^[ \t]*(?:(?:W\/)?"[^"]*"[ \t]*)?(?:,[ \t]*(?:(?:W\/)?"[^"]*"[ \t]*)?)*$/;
 
 /** Real time, measured here: the domain's clock may be a test's. */
 export const budgetOf = (ms: number) => {

@@ -68,8 +68,12 @@ export function lifecycleCases(entry: EntryPoint, options: () => StartOptions = 
         expect((await patch(id, { title: 'Three' }, { ...alice, 'If-Match': `"nope", ${first.headers.etag}` })).status).to.equal(200);
         expect((await patch(id, { title: 'Four' }, { ...alice, 'If-Match': '*' })).status).to.equal(200);
         // Not a version at all: most often the ETag without its quotes. Said so, rather than "it changed".
-        for (const malformed of [first.headers.etag!.replaceAll('"', ''), '', ' , ']) {
+        for (const malformed of [first.headers.etag!.replaceAll('"', ''), `${first.headers.etag!}x`, '"open']) {
           expectError(await patch(id, { title: 'Five' }, { ...alice, 'If-Match': malformed }), 400, 'validation_error');
+        }
+        // A well-formed list that names no current version: an empty one, or a tag with a comma inside its quotes.
+        for (const stale of ['', ' , ', '"a,b"', `"a,b", W/${first.headers.etag!}`]) {
+          expectError(await patch(id, { title: 'Six' }, { ...alice, 'If-Match': stale }), 412, 'precondition_failed');
         }
         expect((await get(id)).body.title).to.equal('Four');
       });
