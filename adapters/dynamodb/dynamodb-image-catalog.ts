@@ -22,7 +22,7 @@ import {
   userPartition,
 } from './image-item.ts';
 import type { Item } from './image-item.ts';
-import { mergeNewestFirst, queryStream, take } from './merged-streams.ts';
+import { mergeOrdered, queryStream, take } from './merged-streams.ts';
 import type { SortKeyRange, StreamSource } from './merged-streams.ts';
 
 export interface DynamoDbCatalogOptions {
@@ -193,33 +193,27 @@ export class DynamoDbImageCatalog implements ImageCatalog {
   /**
    * Ids from one work queue of GSI3 (keys only), oldest first across its shards, at most `limit`:
    * a backlog longer than `limit` is worked from its old end, so nothing waits behind newer work.
+   * Each shard reads its share and one more, and more only when it may hold the next oldest.
    */
   private async workIds(partition: (shard: number) => string, range: SortKeyRange, limit: number): Promise<string[]> {
     if (limit <= 0) return [];
-    const perShard = await Promise.all(
-      this.shards().map((shard) =>
-        take(
-          queryStream(this.doc, {
-            tableName: this.tableName,
-            indexName: INDEX.work.name,
-            partitionKey: { name: INDEX.work.partitionKey, value: partition(shard) },
-            sortKeyName: INDEX.work.sortKey,
-            range,
-            expected: limit,
-            refill: limit,
-            consistentRead: false,
-            oldestFirst: true,
-          }),
-          limit,
-        ),
-      ),
+    const shards = this.shards();
+    const share = Math.ceil(limit / shards.length);
+    const streams = shards.map((shard) =>
+      queryStream(this.doc, {
+        tableName: this.tableName,
+        indexName: INDEX.work.name,
+        partitionKey: { name: INDEX.work.partitionKey, value: partition(shard) },
+        sortKeyName: INDEX.work.sortKey,
+        range,
+        expected: shards.length === 1 ? limit : share + 1,
+        refill: shards.length === 1 ? limit : Math.max(2, Math.ceil(share / 2)),
+        consistentRead: false,
+        oldestFirst: true,
+      }),
     );
-    const sortKeyOf = (item: Item): string => String(item[INDEX.work.sortKey]);
-    return perShard
-      .flat()
-      .sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) ? -1 : sortKeyOf(a) > sortKeyOf(b) ? 1 : 0))
-      .slice(0, limit)
-      .map((item) => idOfImageKey(String(item.PK)));
+    const merged = streams.length === 1 ? streams[0]! : mergeOrdered(streams, (item) => String(item[INDEX.work.sortKey]), 'oldest');
+    return (await take(merged, limit)).map((item) => idOfImageKey(String(item.PK)));
   }
 
   // A read of a key no image has: it needs only the permission the service uses anyway,
@@ -310,7 +304,7 @@ export class DynamoDbImageCatalog implements ImageCatalog {
         refill: partitions.length === 1 ? wanted : Math.max(2, Math.ceil(share / 2)),
       }),
     );
-    const merged = streams.length === 1 ? streams[0]! : mergeNewestFirst(streams, (item) => sortKey(item as unknown as Image));
+    const merged = streams.length === 1 ? streams[0]! : mergeOrdered(streams, (item) => sortKey(item as unknown as Image));
     for (let next = await merged.next(); !next.done; next = await merged.next()) yield fromImageItem(next.value);
   }
 }

@@ -63,25 +63,27 @@ export async function* queryStream(doc: DynamoDBDocumentClient, source: StreamSo
 }
 
 /**
- * Several newest-first streams as one, by `key`; an element reached through several streams
- * (an image through two of its tags) comes out once, as equal keys meet at the heads. The
- * streams' first pages are fetched together; after that each is read only as far as needed.
+ * Several streams, each ordered by `key` (newest first, or oldest first), as one in that order;
+ * an element reached through several streams (an image through two of its tags) comes out once,
+ * as equal keys meet at the heads. The streams' first pages are fetched together; after that
+ * each is read only as far as needed.
  */
-export async function* mergeNewestFirst<T>(streams: AsyncIterator<T>[], key: (element: T) => string): AsyncGenerator<T> {
+export async function* mergeOrdered<T>(streams: AsyncIterator<T>[], key: (element: T) => string, order: 'newest' | 'oldest' = 'newest'): AsyncGenerator<T> {
   const heads = await Promise.all(streams.map((stream) => stream.next()));
+  const before = order === 'newest' ? (a: string, b: string) => a > b : (a: string, b: string) => a < b;
   let lastKey: string | undefined;
   for (;;) {
-    let newest = -1;
+    let first = -1;
     heads.forEach((head, i) => {
-      if (!head.done && (newest === -1 || key(head.value) > key((heads[newest] as IteratorYieldResult<T>).value))) newest = i;
+      if (!head.done && (first === -1 || before(key(head.value), key((heads[first] as IteratorYieldResult<T>).value)))) first = i;
     });
-    if (newest === -1) return;
-    const element = (heads[newest] as IteratorYieldResult<T>).value;
+    if (first === -1) return;
+    const element = (heads[first] as IteratorYieldResult<T>).value;
     if (key(element) !== lastKey) {
       lastKey = key(element);
       yield element;
     }
-    heads[newest] = await streams[newest]!.next();
+    heads[first] = await streams[first]!.next();
   }
 }
 

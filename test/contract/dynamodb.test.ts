@@ -162,6 +162,17 @@ function onServer(name: string, backend: Backend): void {
         }
       });
 
+      it('works a queue oldest first across its shards, reading a share of each and not the whole backlog', async () => {
+        const { catalog, client } = fixture;
+        const images = Array.from({ length: 60 }, () => imageRecord({ status: 'processing' }));
+        for (let i = 0; i < images.length; i += 20) await Promise.all(images.slice(i, i + 20).map((image) => catalog.create(image)));
+        const traffic = recordTraffic(client);
+        const oldest = await catalog.listProcessing(12);
+        expect(oldest).to.deep.equal(images.slice(0, 12).map((image) => image.id));
+        // 3 shards: a share of 4 and one more each, then a little more where the oldest are.
+        expect(traffic.itemsRead()).to.be.at.most(2 * (12 + 1));
+      });
+
       it('reads the page and one more item when listing all from one time shard', async () => {
         const single = await freshCatalog(server(), 1);
         try {
