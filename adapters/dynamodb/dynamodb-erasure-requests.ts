@@ -61,7 +61,7 @@ export class DynamoDbErasureRequests implements ErasureRequests {
         expected: limit,
         refill: limit,
         consistentRead: false,
-        oldestFirst: true,
+        order: 'oldest',
       }),
       limit,
     );

@@ -23,7 +23,7 @@ import {
 } from './image-item.ts';
 import type { Item } from './image-item.ts';
 import { mergeOrdered, queryStream, take } from './merged-streams.ts';
-import type { SortKeyRange, StreamSource } from './merged-streams.ts';
+import type { Order, SortKeyRange, StreamSource } from './merged-streams.ts';
 
 export interface DynamoDbCatalogOptions {
   /**
@@ -34,7 +34,7 @@ export interface DynamoDbCatalogOptions {
 }
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-type Partition = Omit<StreamSource, 'tableName' | 'range' | 'expected' | 'refill'>;
+type Partition = Omit<StreamSource, 'tableName' | 'range' | 'expected' | 'refill' | 'order'>;
 
 /** Attempts at a change that keeps meeting a concurrent change of the same image. */
 const ATTEMPTS = 5;
@@ -197,22 +197,13 @@ export class DynamoDbImageCatalog implements ImageCatalog {
    */
   private async workIds(partition: (shard: number) => string, range: SortKeyRange, limit: number): Promise<string[]> {
     if (limit <= 0) return [];
-    const shards = this.shards();
-    const share = Math.ceil(limit / shards.length);
-    const streams = shards.map((shard) =>
-      queryStream(this.doc, {
-        tableName: this.tableName,
-        indexName: INDEX.work.name,
-        partitionKey: { name: INDEX.work.partitionKey, value: partition(shard) },
-        sortKeyName: INDEX.work.sortKey,
-        range,
-        expected: shards.length === 1 ? limit : share + 1,
-        refill: shards.length === 1 ? limit : Math.max(2, Math.ceil(share / 2)),
-        consistentRead: false,
-        oldestFirst: true,
-      }),
-    );
-    const merged = streams.length === 1 ? streams[0]! : mergeOrdered(streams, (item) => String(item[INDEX.work.sortKey]), 'oldest');
+    const partitions: Partition[] = this.shards().map((shard) => ({
+      indexName: INDEX.work.name,
+      partitionKey: { name: INDEX.work.partitionKey, value: partition(shard) },
+      sortKeyName: INDEX.work.sortKey,
+      consistentRead: false,
+    }));
+    const merged = this.merged(partitions, range, limit, (item) => String(item[INDEX.work.sortKey]), 'oldest');
     return (await take(merged, limit)).map((item) => idOfImageKey(String(item.PK)));
   }
 
@@ -293,19 +284,28 @@ export class DynamoDbImageCatalog implements ImageCatalog {
                 sortKeyName: INDEX.byTime.sortKey,
                 consistentRead: false,
               }));
+    const merged = this.merged(partitions, range, wanted, (item) => sortKey(item as unknown as Image), 'newest');
+    for (let next = await merged.next(); !next.done; next = await merged.next()) yield fromImageItem(next.value);
+  }
+
+  /**
+   * The partitions' items within `range` as one stream, by `key` in `order`. One partition reads
+   * what is wanted; each of several reads its share and one more at first, and a little more only
+   * when it may hold the next item.
+   */
+  private merged(partitions: Partition[], range: SortKeyRange, wanted: number, key: (item: Item) => string, order: Order): AsyncIterator<Item> {
     const share = Math.ceil(wanted / partitions.length);
     const streams = partitions.map((partition) =>
       queryStream(this.doc, {
         ...partition,
         tableName: this.tableName,
         range,
-        // One stream reads what the page needs; each of several reads its share and one more.
         expected: partitions.length === 1 ? wanted : share + 1,
         refill: partitions.length === 1 ? wanted : Math.max(2, Math.ceil(share / 2)),
+        order,
       }),
     );
-    const merged = streams.length === 1 ? streams[0]! : mergeOrdered(streams, (item) => sortKey(item as unknown as Image));
-    for (let next = await merged.next(); !next.done; next = await merged.next()) yield fromImageItem(next.value);
+    return streams.length === 1 ? streams[0]! : mergeOrdered(streams, key, order);
   }
 }
 

@@ -23,9 +23,12 @@ export interface StreamSource {
    */
   refill: number;
   consistentRead: boolean;
-  /** Newest first (listings), unless set: work queues are served oldest first. */
-  oldestFirst?: boolean;
+  /** Newest first (listings) unless said otherwise: work queues are served oldest first. */
+  order?: Order;
 }
+
+/** The order of a stream's sort keys. */
+export type Order = 'newest' | 'oldest';
 
 const MAX_QUERY_LIMIT = 1000;
 const clamp = (limit: number): number => Math.min(Math.max(limit, 1), MAX_QUERY_LIMIT);
@@ -49,7 +52,7 @@ export async function* queryStream(doc: DynamoDBDocumentClient, source: StreamSo
     KeyConditionExpression: `#pk = :pk${bounds?.condition ?? ''}`,
     ExpressionAttributeNames: { '#pk': source.partitionKey.name, ...(bounds && { '#sk': source.sortKeyName }) },
     ExpressionAttributeValues: { ':pk': source.partitionKey.value, ...bounds?.values },
-    ScanIndexForward: source.oldestFirst === true,
+    ScanIndexForward: source.order === 'oldest',
     ConsistentRead: source.consistentRead,
   };
   let limit = clamp(source.expected);
@@ -68,7 +71,7 @@ export async function* queryStream(doc: DynamoDBDocumentClient, source: StreamSo
  * as equal keys meet at the heads. The streams' first pages are fetched together; after that
  * each is read only as far as needed.
  */
-export async function* mergeOrdered<T>(streams: AsyncIterator<T>[], key: (element: T) => string, order: 'newest' | 'oldest' = 'newest'): AsyncGenerator<T> {
+export async function* mergeOrdered<T>(streams: AsyncIterator<T>[], key: (element: T) => string, order: Order = 'newest'): AsyncGenerator<T> {
   const heads = await Promise.all(streams.map((stream) => stream.next()));
   const before = order === 'newest' ? (a: string, b: string) => a > b : (a: string, b: string) => a < b;
   let lastKey: string | undefined;
