@@ -62,23 +62,27 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
       return false;
     }
   };
+  /** Waits up to 10 s for every process of the group to exit; whether they all did. */
+  const groupGone = async (stepMs: number): Promise<boolean> => {
+    for (let waited = 0; groupAlive() && waited < 10_000; waited += stepMs) await new Promise((resolve) => setTimeout(resolve, stepMs));
+    return !groupAlive();
+  };
   const stop = async (): Promise<void> => {
     // npm may exit before the server it started has closed its data folder: wait for the whole group.
     signalGroup('SIGTERM');
-    for (let waited = 0; groupAlive() && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    await groupGone(50);
     signalGroup('SIGKILL');
     if (ownDataDir !== undefined) await rm(ownDataDir, { recursive: true, force: true });
   };
 
   const crash = async (): Promise<void> => {
     signalGroup('SIGKILL');
-    for (let waited = 0; groupAlive() && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    await groupGone(20);
   };
 
   const terminateNpm = async (): Promise<boolean> => {
     child.kill('SIGTERM');
-    for (let waited = 0; groupAlive() && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-    const allGone = !groupAlive();
+    const allGone = await groupGone(50);
     await stop();
     return allGone;
   };
