@@ -8,7 +8,7 @@ import { TOKENS } from './tokens.ts';
 import { dispatch } from './http/dispatch.ts';
 import type { IncomingHttp } from './http/dispatch.ts';
 import { parseUpload } from './http/multipart.ts';
-import { isStream } from './http/types.ts';
+import { JSON_TYPE, isStream } from './http/types.ts';
 import type { HttpResponse } from './http/types.ts';
 
 export type ApiGatewayEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
@@ -128,7 +128,7 @@ function toResult(response: HttpResponse): ApiGatewayResult {
   if (response.body === undefined) return { statusCode: response.status, headers, body: '', isBase64Encoded: false };
   return {
     statusCode: response.status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    headers: { 'content-type': JSON_TYPE, ...headers },
     body: JSON.stringify(response.body),
     isBase64Encoded: false,
   };

@@ -1,6 +1,6 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { HttpResponse } from './types.ts';
-import { isStream } from './types.ts';
+import { JSON_TYPE, isStream } from './types.ts';
 
 /** Text worth compressing: JSON answers, the gallery's page, script, styles and icon. */
 const COMPRESSIBLE = /^(application\/(json|problem\+json|javascript)|text\/|image\/svg\+xml)/;
@@ -47,7 +47,7 @@ export function compressed(acceptEncoding: string | undefined, response: HttpRes
   const headers = response.headers ?? {};
   if (response.body === undefined || isStream(response.body) || response.status === 206 || headers['content-encoding'] !== undefined || headers.etag !== undefined) return response;
   const json = !Buffer.isBuffer(response.body);
-  const type = headers['content-type'] ?? (json ? 'application/json; charset=utf-8' : undefined);
+  const type = headers['content-type'] ?? (json ? JSON_TYPE : undefined);
   if (type === undefined || !COMPRESSIBLE.test(type)) return response;
   const varied = { ...response, headers: { ...headers, vary: headers.vary === undefined ? 'Accept-Encoding' : `${headers.vary}, Accept-Encoding` } };
   const coding = chosenCoding(acceptEncoding);

@@ -8,7 +8,7 @@ import type { IdempotentRequests } from './idempotent-requests.ts';
 import { errorResponse } from './errors.ts';
 import type { BodySource } from './multipart.ts';
 import type { RouteMatch } from './router.ts';
-import { isStream } from './types.ts';
+import { JSON_TYPE, isStream } from './types.ts';
 import type { HttpRequest, HttpResponse, MultipartUpload, Route } from './types.ts';
 
 /** A request as an entry point received it, before routing. */
@@ -127,7 +127,7 @@ function withoutBody(response: HttpResponse): HttpResponse {
   } else if (Buffer.isBuffer(body)) {
     headers['content-length'] ??= String(body.length);
   } else {
-    headers['content-type'] ??= 'application/json; charset=utf-8';
+    headers['content-type'] ??= JSON_TYPE;
     headers['content-length'] ??= String(Buffer.byteLength(JSON.stringify(body)));
   }
   return { ...response, headers, body: undefined };

@@ -5,6 +5,7 @@ import { notFound } from '../../core/errors.ts';
 import { FILE_RULE } from './request-shapes.ts';
 import { documentation } from './schema.ts';
 import { route } from './route-spec.ts';
+import { JSON_TYPE } from './types.ts';
 import type { HttpResponse, Route } from './types.ts';
 
 const packageDir = (name: string): string => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
@@ -78,7 +79,7 @@ export function docRoutes(version: string, apiRoutes: readonly Route[]): Route[]
         // The generator, zod's JSON Schema code and the answers' schemas load with the first request for the document.
         const [{ openApiDocument }, { ANSWERS, errorBody }] = await Promise.all([import('./openapi.ts'), import('./answer-shapes.ts')]);
         documentJson ??= JSON.stringify(openApiDocument(version, [...apiRoutes, ...pages], { documentation, answers: ANSWERS, errorBody, fileRule: FILE_RULE }));
-        return text(documentJson, 'application/json; charset=utf-8');
+        return text(documentJson, JSON_TYPE);
       },
     }),
     route({

@@ -58,8 +58,8 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse &
     const body: ErrorBody = { error: error.code, message: error.message, request_id: requestId };
     if (error.details !== undefined) body.details = error.details;
     const status = error instanceof HttpError ? error.status : STATUS_BY_KIND[error.kind];
-    const headers = error instanceof HttpError && error.headers !== undefined ? { ...retryHeaders(error.details), ...error.headers } : retryHeaders(error.details);
-    return { status, body, ...(headers === undefined ? {} : { headers }) };
+    const headers = { ...retryHeaders(error.details), ...(error instanceof HttpError ? error.headers : undefined) };
+    return { status, body, ...(Object.keys(headers).length === 0 ? {} : { headers }) };
   }
   return {
     status: 500,

@@ -39,6 +39,9 @@ export interface HttpResponse {
   body?: unknown;
 }
 
+/** How a JSON answer is typed, whichever entry point sends it. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 export const isStream = (body: unknown): body is Readable => typeof (body as Readable | undefined)?.pipe === 'function';
 
 /** How a route's body is read before it is called: none, the upload form, a JSON object, or left as a stream. */
